@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from safeshare.api.dependencies import CurrentActor, Paging, Services
+from safeshare.domain.advice import Advice, CaseFacts
+from safeshare.domain.decisions import DecisionInput, DecisionRecord
+from safeshare.domain.paging import Page
+
+router = APIRouter(tags=["decisions"])
+
+
+class AdviceRequest(BaseModel):
+    facts: CaseFacts
+    guidance_version: str | None = None
+
+
+@router.get("/advice/schema")
+def facts_schema() -> dict:
+    """The JSON Schema of the case facts the decision aid reads."""
+    return CaseFacts.model_json_schema()
+
+
+@router.post("/advice", response_model=Advice)
+def advise(request: AdviceRequest, actor: CurrentActor, services: Services):
+    return services.decisions.advise(actor, request.facts, request.guidance_version)
+
+
+@router.post("/decisions", response_model=DecisionRecord, status_code=201)
+def record_decision(decision: DecisionInput, actor: CurrentActor, services: Services):
+    return services.decisions.record(actor, decision)
+
+
+@router.get("/decisions", response_model=Page[DecisionRecord])
+def my_decisions(actor: CurrentActor, services: Services, page: Paging):
+    return services.decisions.mine(actor, page)
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionRecord)
+def get_decision(decision_id: int, actor: CurrentActor, services: Services):
+    return services.decisions.get(actor, decision_id)
+
+
+@router.get("/subjects/{subject_id}/decisions", response_model=Page[DecisionRecord])
+def subject_decisions(subject_id: str, actor: CurrentActor, services: Services, page: Paging):
+    return services.decisions.for_subject(actor, subject_id, page)

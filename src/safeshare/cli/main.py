@@ -1,0 +1,75 @@
+"""The `safeshare` command."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from safeshare.cli.decisions import decide, decisions
+from safeshare.cli.directory import agencies, people
+from safeshare.cli.runtime import console, reports_errors, services
+from safeshare.cli.subjects import relationships, subjects
+from safeshare.services.accounts import SessionKind
+from safeshare.settings import Settings
+from safeshare.store.engine import check_reachable, make_engine
+
+app = typer.Typer(help="SafeShare: guided, recorded, need-to-know information sharing.", no_args_is_help=True)
+db = typer.Typer(help="The database.", no_args_is_help=True)
+demo = typer.Typer(help="The fictional demo partnership.", no_args_is_help=True)
+app.add_typer(db, name="db")
+app.add_typer(demo, name="demo")
+app.add_typer(agencies, name="agencies")
+app.add_typer(people, name="people")
+app.add_typer(subjects, name="subjects")
+app.add_typer(relationships, name="relationships")
+app.add_typer(decisions, name="decisions")
+app.command("decide")(reports_errors(decide))
+
+
+@db.command("upgrade")
+@reports_errors
+def db_upgrade() -> None:
+    """Apply every migration the database does not have yet."""
+    from safeshare.store.migrate import upgrade
+
+    engine = make_engine(Settings().database_url)
+    check_reachable(engine)
+    upgrade(engine)
+    console.print("database is up to date")
+
+
+@demo.command("load")
+@reports_errors
+def demo_load() -> None:
+    """Load the fictional demo partnership if it is not there yet (safe to run again)."""
+    from safeshare.demo import load_demo
+
+    loaded = load_demo(services())
+    console.print("demo partnership loaded" if loaded else "demo partnership already present")
+
+
+@app.command()
+@reports_errors
+def login(email: Annotated[str, typer.Option(prompt=True)]) -> None:
+    """Sign in and print a bearer token for the API and CLI."""
+    password = typer.prompt("Password", hide_input=True)
+    token, _ = services().accounts.sign_in(email, password, SessionKind.TOKEN)
+    console.print("Signed in. Run this so later commands act as you:")
+    typer.echo(f"export SAFESHARE_TOKEN={token}")
+
+
+@app.command()
+@reports_errors
+def serve(
+    host: Annotated[str | None, typer.Option()] = None,
+    port: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Serve the web pages and the API."""
+    import uvicorn
+
+    from safeshare.app import create_app
+
+    settings = Settings()
+    application = create_app(settings, services())
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)

@@ -1,0 +1,81 @@
+"""What every CLI command shares: services, the acting person from a token, output and error reporting."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import typer
+from pydantic import BaseModel, ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from safeshare.api.errors import describe_validation_errors
+from safeshare.domain.errors import SafeShareError
+from safeshare.services import SafeShare
+from safeshare.services.accounts import SessionKind
+from safeshare.services.context import Actor, Channel
+from safeshare.settings import Settings, UnsafeSettings
+from safeshare.store.engine import DatabaseUnavailable, check_reachable, make_engine
+
+console = Console()
+errors = Console(stderr=True)
+
+TOKEN_HELP = "Bearer token from 'safeshare login' (or set SAFESHARE_TOKEN)."
+
+
+@functools.cache
+def services() -> SafeShare:
+    settings = Settings()
+    engine = make_engine(settings.database_url)
+    check_reachable(engine)
+    return SafeShare.build(engine, settings)
+
+
+def actor_for(token: str | None) -> Actor:
+    if not token:
+        raise SafeShareError("sign in first: run 'safeshare login' and set SAFESHARE_TOKEN")
+    return services().accounts.authenticate(token, SessionKind.TOKEN, Channel.CLI)
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Turn the caller's mistakes into one clear line and exit code 1, and start-up faults into exit code 3."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except SafeShareError as error:
+            errors.print(f"[red]error:[/red] {error.message}", highlight=False)
+            raise typer.Exit(1) from None
+        except ValidationError as error:
+            for problem in describe_validation_errors(error.errors()):
+                errors.print(f"[red]error:[/red] {problem['field']}: {problem['problem']}", highlight=False)
+            raise typer.Exit(1) from None
+        except (DatabaseUnavailable, UnsafeSettings) as error:
+            errors.print(f"[red]cannot start:[/red] {error}", highlight=False)
+            raise typer.Exit(3) from None
+
+    return run
+
+
+def emit(value: Any, as_json: bool, columns: Iterable[tuple[str, Callable[[Any], Any]]] | None = None) -> None:
+    """Print a model or page as JSON, or as a table with the given columns."""
+    if as_json:
+        data = value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+        return
+    items = getattr(value, "items", None)
+    rows = items if isinstance(items, list) else [value]
+    table = Table(show_lines=False)
+    columns = list(columns or [])
+    for title, _ in columns:
+        table.add_column(title)
+    for row in rows:
+        table.add_row(*(str(get(row)) for _, get in columns))
+    console.print(table)
+    if isinstance(items, list):
+        console.print(f"{len(items)} of {value.total} shown (offset {value.offset})")

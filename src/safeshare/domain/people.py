@@ -1,0 +1,47 @@
+"""People who use SafeShare, and the closed vocabulary of their roles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import EmailStr, Field, field_validator
+
+from safeshare.domain.model import DomainModel
+
+
+class Role(StrEnum):
+    PRACTITIONER = "practitioner"
+    DESIGNATED_SAFEGUARDING_LEAD = "designated_safeguarding_lead"
+    MANAGER = "manager"
+    INFORMATION_GOVERNANCE_LEAD = "information_governance_lead"
+    CALDICOTT_GUARDIAN = "caldicott_guardian"
+    SIRO = "siro"
+    PARTNERSHIP_AUDITOR = "partnership_auditor"
+    SYSTEM_ADMINISTRATOR = "system_administrator"
+
+
+class PersonDetails(DomainModel):
+    agency_id: str
+    name: str = Field(min_length=2, max_length=200)
+    email: EmailStr
+    job_title: str = Field(default="", max_length=200)
+    roles: frozenset[Role] = Field(min_length=1)
+
+    @field_validator("email")
+    @classmethod
+    def _lower_email(cls, value: str) -> str:
+        return value.lower()
+
+
+class Person(DomainModel):
+    id: str
+    details: PersonDetails
+    disabled: bool = False
+
+    @property
+    def agency_id(self) -> str:
+        return self.details.agency_id
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return self.details.roles

@@ -1,0 +1,35 @@
+"""Use cases: the only way the adapters (API, web, CLI) reach the store."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from safeshare.services.accounts import AccountService
+from safeshare.services.bootstrap import BootstrapService
+from safeshare.services.decisions import DecisionService
+from safeshare.services.clock import Clock, utc_now
+from safeshare.services.directory import DirectoryService
+from safeshare.services.subjects import SubjectService
+from safeshare.services.use_case import ServiceContext
+from safeshare.settings import Settings
+from safeshare.store.unit_of_work import UnitOfWork
+
+
+@dataclass
+class SafeShare:
+    """Every use case, grouped by feature, sharing one engine, clock and settings."""
+
+    context: ServiceContext
+
+    def __post_init__(self) -> None:
+        self.accounts = AccountService(self.context)
+        self.bootstrap = BootstrapService(self.context)
+        self.decisions = DecisionService(self.context)
+        self.directory = DirectoryService(self.context)
+        self.subjects = SubjectService(self.context)
+
+    @classmethod
+    def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:
+        return cls(ServiceContext(uow_factory=lambda: UnitOfWork(engine), clock=clock, settings=settings))

@@ -1,0 +1,37 @@
+"""Writing the access log in the same transaction as the read it describes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from safeshare.domain.access import AccessEntry, Grant
+from safeshare.services.context import Actor
+from safeshare.store.unit_of_work import UnitOfWork
+
+
+def log_read(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    subject_ids: Iterable[str],
+    at,
+    grant: Grant,
+    records: Iterable[str] = (),
+    grant_ref: str | None = None,
+) -> None:
+    subject_ids = tuple(dict.fromkeys(subject_ids))
+    if not subject_ids:
+        return
+    uow.access_log.append(
+        AccessEntry(
+            person_id=actor.person_id,
+            agency_id=actor.agency_id,
+            channel=actor.channel.value,
+            action=action,
+            subject_ids=subject_ids,
+            records=tuple(records),
+            grant=grant,
+            grant_ref=grant_ref,
+            at=at,
+        )
+    )

@@ -1,0 +1,136 @@
+"""Use cases of the partnership directory: agencies and the people who work in them (R15)."""
+
+from __future__ import annotations
+
+from safeshare.domain.agencies import Agency, AgencyDetails, GovernanceRoles
+from safeshare.domain.errors import Conflict, InvalidInput, NotFound
+from safeshare.domain.paging import Page, PageRequest
+from safeshare.domain.people import Person, PersonDetails, Role
+from safeshare.domain.permissions import Permission
+from safeshare.services.context import Actor
+from safeshare.services.passwords import hash_password, check_password_strength
+from safeshare.services.use_case import Service, new_id, use_case
+from safeshare.store.unit_of_work import UnitOfWork
+
+_GOVERNANCE_ROLE_NEEDED = {
+    "lead_information_officer_id": Role.INFORMATION_GOVERNANCE_LEAD,
+    "caldicott_guardian_id": Role.CALDICOTT_GUARDIAN,
+    "siro_id": Role.SIRO,
+}
+
+
+class DirectoryService(Service):
+    @use_case(Permission.AGENCIES_MANAGE)
+    def add_agency(self, uow: UnitOfWork, actor: Actor, details: AgencyDetails) -> Agency:
+        if uow.agencies.name_taken(details.name):
+            raise Conflict.of("name", "an agency with this name already exists")
+        agency = Agency(id=new_id(), details=details)
+        uow.agencies.add(agency, self.now())
+        return agency
+
+    @use_case(Permission.AGENCIES_MANAGE)
+    def change_agency(self, uow: UnitOfWork, actor: Actor, agency_id: str, details: AgencyDetails) -> Agency:
+        agency = _agency(uow, agency_id)
+        if uow.agencies.name_taken(details.name, except_id=agency_id):
+            raise Conflict.of("name", "an agency with this name already exists")
+        changed = agency.model_copy(update={"details": details})
+        uow.agencies.save(changed)
+        return changed
+
+    @use_case(Permission.AGENCIES_MANAGE)
+    def name_governance_roles(self, uow: UnitOfWork, actor: Actor, agency_id: str, roles: GovernanceRoles) -> Agency:
+        """Name the agency's lead information officer, Caldicott guardian and SIRO (R15)."""
+        agency = _agency(uow, agency_id)
+        for field, needed_role in _GOVERNANCE_ROLE_NEEDED.items():
+            person_id = getattr(roles, field)
+            if person_id is None:
+                continue
+            person = uow.people.get(person_id)
+            if person is None or person.agency_id != agency_id:
+                raise InvalidInput.of(field, "must be a person who works at this agency")
+            if needed_role not in person.roles:
+                raise InvalidInput.of(field, f"this person does not hold the role {needed_role.value}")
+        if roles.caldicott_guardian_id and not agency.needs_caldicott_guardian:
+            raise InvalidInput.of("caldicott_guardian_id", "only health and social care agencies name a Caldicott guardian")
+        changed = agency.model_copy(update={"governance": roles})
+        uow.agencies.save(changed)
+        return changed
+
+    @use_case(Permission.AGENCIES_READ)
+    def get_agency(self, uow: UnitOfWork, actor: Actor, agency_id: str) -> Agency:
+        return _agency(uow, agency_id)
+
+    @use_case(Permission.AGENCIES_READ)
+    def list_agencies(self, uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[Agency]:
+        return uow.agencies.list(page)
+
+    @use_case(Permission.PEOPLE_MANAGE)
+    def add_person(self, uow: UnitOfWork, actor: Actor, details: PersonDetails, password: str | None = None) -> Person:
+        _agency(uow, details.agency_id, field="agency_id")
+        if uow.people.id_for_email(details.email):
+            raise Conflict.of("email", "a person with this email address already exists")
+        password_hash = None
+        if password is not None:
+            check_password_strength(password)
+            password_hash = hash_password(password)
+        person = Person(id=new_id(), details=details)
+        uow.people.add(person, password_hash, self.now())
+        return person
+
+    @use_case(Permission.PEOPLE_MANAGE)
+    def change_person(self, uow: UnitOfWork, actor: Actor, person_id: str, details: PersonDetails) -> Person:
+        person = _person(uow, person_id)
+        _agency(uow, details.agency_id, field="agency_id")
+        owner = uow.people.id_for_email(details.email)
+        if owner and owner != person_id:
+            raise Conflict.of("email", "a person with this email address already exists")
+        changed = person.model_copy(update={"details": details})
+        uow.people.save(changed)
+        if changed.agency_id != person.agency_id or changed.roles != person.roles:
+            uow.sessions.remove_all_for(person_id)  # access follows the agency and roles, so sign in again
+        return changed
+
+    @use_case(Permission.PEOPLE_MANAGE)
+    def set_disabled(self, uow: UnitOfWork, actor: Actor, person_id: str, disabled: bool) -> Person:
+        person = _person(uow, person_id)
+        if disabled and person_id == actor.person_id:
+            raise InvalidInput.of("person_id", "you cannot disable your own account")
+        changed = person.model_copy(update={"disabled": disabled})
+        uow.people.save(changed)
+        if disabled:
+            uow.sessions.remove_all_for(person_id)
+        return changed
+
+    @use_case(Permission.PEOPLE_MANAGE)
+    def set_password(self, uow: UnitOfWork, actor: Actor, person_id: str, password: str) -> None:
+        _person(uow, person_id)
+        check_password_strength(password)
+        uow.people.set_password_hash(person_id, hash_password(password))
+        uow.people.record_sign_in_result(person_id, 0, None)
+        uow.sessions.remove_all_for(person_id)
+
+    def whoami(self, actor: Actor) -> Person:
+        with self.context.uow_factory() as uow:
+            return _person(uow, actor.person_id)
+
+    @use_case(Permission.PEOPLE_READ)
+    def get_person(self, uow: UnitOfWork, actor: Actor, person_id: str) -> Person:
+        return _person(uow, person_id)
+
+    @use_case(Permission.PEOPLE_READ)
+    def list_people(self, uow: UnitOfWork, actor: Actor, page: PageRequest, agency_id: str | None = None) -> Page[Person]:
+        return uow.people.list(page, agency_id)
+
+
+def _agency(uow: UnitOfWork, agency_id: str, field: str = "agency_id") -> Agency:
+    agency = uow.agencies.get(agency_id)
+    if agency is None:
+        raise NotFound(f"{field}: no agency with this id")
+    return agency
+
+
+def _person(uow: UnitOfWork, person_id: str) -> Person:
+    person = uow.people.get(person_id)
+    if person is None:
+        raise NotFound("person_id: no person with this id")
+    return person

@@ -1,0 +1,115 @@
+"""Use cases for the children and adults information is about."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field, field_validator
+
+from safeshare.domain.access import Grant
+from safeshare.domain.errors import Conflict, InvalidInput
+from safeshare.domain.identifiers import normalise_nhs_number
+from safeshare.domain.model import DomainModel
+from safeshare.domain.paging import Page, PageRequest
+from safeshare.domain.permissions import Permission
+from safeshare.domain.subjects import Relationship, RelationshipDetails, Subject, SubjectDetails
+from safeshare.services.access_log import log_read
+from safeshare.services.context import Actor
+from safeshare.services.need_to_know import may_see, require_holder, subject_grant
+from safeshare.services.use_case import Service, new_id, use_case
+from safeshare.store.unit_of_work import UnitOfWork
+from safeshare.store.visibility import visible_subject_ids
+
+
+class SubjectSearch(DomainModel):
+    """Search terms travel in a request body, never in a URL, because they are personal data."""
+
+    name: str | None = Field(default=None, max_length=200)
+    date_of_birth: dt.date | None = None
+    nhs_number: str | None = None
+
+    @field_validator("nhs_number")
+    @classmethod
+    def _nhs_number(cls, value: str | None) -> str | None:
+        return normalise_nhs_number(value) if value else None
+
+
+class SubjectView(DomainModel):
+    subject: Subject
+    relationships: tuple[Relationship, ...]
+    related: tuple[Subject, ...] = Field(description="The other people in those relationships that the reader may see.")
+
+
+class SubjectService(Service):
+    @use_case(Permission.SUBJECTS_WRITE)
+    def add_subject(self, uow: UnitOfWork, actor: Actor, details: SubjectDetails) -> Subject:
+        """Record a child or adult as held by the actor's agency."""
+        if details.nhs_number and uow.subjects.id_with_nhs_number(details.nhs_number):
+            raise Conflict.of("nhs_number", "a person with this NHS number is already recorded: ask your information governance lead to link your agency to them")
+        if details.unique_pupil_number and uow.subjects.id_with_upn(details.unique_pupil_number):
+            raise Conflict.of("unique_pupil_number", "a pupil with this number is already recorded: ask your information governance lead to link your agency to them")
+        subject = Subject(id=new_id(), details=details, held_by=frozenset({actor.agency_id}))
+        uow.subjects.add(subject, actor.person_id, self.now())
+        return subject
+
+    @use_case(Permission.SUBJECTS_WRITE)
+    def change_subject(self, uow: UnitOfWork, actor: Actor, subject_id: str, details: SubjectDetails) -> Subject:
+        require_holder(uow, actor, subject_id)
+        for field, owner in (
+            ("nhs_number", details.nhs_number and uow.subjects.id_with_nhs_number(details.nhs_number)),
+            ("unique_pupil_number", details.unique_pupil_number and uow.subjects.id_with_upn(details.unique_pupil_number)),
+        ):
+            if owner and owner != subject_id:
+                raise Conflict.of(field, "another person is already recorded with this number")
+        uow.subjects.save_details(subject_id, details)
+        return uow.subjects.get(subject_id)
+
+    @use_case(Permission.SUBJECTS_LINK)
+    def link_agency(self, uow: UnitOfWork, actor: Actor, subject_id: str, agency_id: str) -> Subject:
+        """Record that another agency also knows this subject (e.g. after matching records), making it a holder.
+
+        Only an information governance lead of an agency that already holds the subject may do this.
+        """
+        require_holder(uow, actor, subject_id)
+        if uow.agencies.get(agency_id) is None:
+            raise InvalidInput.of("agency_id", "no agency has this id")
+        if uow.subjects.is_held_by(subject_id, agency_id):
+            raise Conflict.of("agency_id", "this agency already holds the subject")
+        uow.subjects.add_holder(subject_id, agency_id, self.now())
+        return uow.subjects.get(subject_id)
+
+    @use_case(Permission.SUBJECTS_READ)
+    def view_subject(self, uow: UnitOfWork, actor: Actor, subject_id: str) -> SubjectView:
+        grant = subject_grant(uow, actor, subject_id)
+        subject = uow.subjects.get(subject_id)
+        relationships = uow.subjects.relationships_of(subject_id)
+        other_ids = {r.details.person_id for r in relationships} | {r.details.child_id for r in relationships}
+        other_ids.discard(subject_id)
+        related = [s for s in uow.subjects.get_many(sorted(other_ids)) if may_see(uow, actor, s.id)]
+        log_read(uow, actor, "subject.view", [subject_id, *(s.id for s in related)], self.now(), grant)
+        return SubjectView(subject=subject, relationships=tuple(relationships), related=tuple(related))
+
+    @use_case(Permission.SUBJECTS_READ)
+    def search(self, uow: UnitOfWork, actor: Actor, terms: SubjectSearch, page: PageRequest) -> Page[Subject]:
+        found = uow.subjects.search(
+            visible_subject_ids(actor.agency_id),
+            page,
+            name=terms.name,
+            date_of_birth=terms.date_of_birth,
+            nhs_number=terms.nhs_number,
+        )
+        log_read(uow, actor, "subject.search", [s.id for s in found.items], self.now(), Grant.HOLDER)
+        return found
+
+    @use_case(Permission.SUBJECTS_WRITE)
+    def relate(self, uow: UnitOfWork, actor: Actor, details: RelationshipDetails) -> Relationship:
+        """Record that one person is the parent, carer, sibling... of a child both known to the actor's agency."""
+        for field in ("person_id", "child_id"):
+            if not uow.subjects.is_held_by(getattr(details, field), actor.agency_id):
+                raise InvalidInput.of(field, "no subject your agency holds has this id")
+        if uow.subjects.relationship_exists(details):
+            raise Conflict.of("kind", "this relationship is already recorded")
+        relationship = Relationship(id=new_id(), details=details)
+        uow.subjects.add_relationship(relationship, actor.person_id, self.now())
+        return relationship
+

@@ -1,0 +1,68 @@
+"""The single gate every use case passes: permission check, one transaction, commit on success."""
+
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
+
+from safeshare.domain.errors import Forbidden
+from safeshare.domain.permissions import Permission
+from safeshare.services.clock import Clock
+from safeshare.services.context import Actor
+from safeshare.settings import Settings
+from safeshare.store.unit_of_work import UnitOfWork
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class ServiceContext:
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock
+    settings: Settings
+
+    def guidance(self, version: str | None = None):
+        """The installed guidance (with the partnership's overlays), loaded and validated once per version."""
+        from safeshare.guidance import load_guidance
+
+        return load_guidance(version or self.settings.guidance_version, tuple(self.settings.guidance_overlays))
+
+
+class Service:
+    def __init__(self, context: ServiceContext):
+        self.context = context
+
+    def now(self):
+        return self.context.clock()
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def use_case(
+    permission: Permission,
+) -> Callable[[Callable[Concatenate[Service, UnitOfWork, Actor, P], R]], Callable[Concatenate[Service, Actor, P], R]]:
+    """Wrap a service method: refuse unless the actor holds `permission`, then run it in one committed transaction.
+
+    Object-level (need-to-know) checks happen inside the method, against the same transaction.
+    """
+
+    def decorate(method: Callable[Concatenate[Service, UnitOfWork, Actor, P], R]):
+        @functools.wraps(method)
+        def run(self: Service, actor: Actor, *args: P.args, **kwargs: P.kwargs) -> R:
+            if not actor.may(permission):
+                raise Forbidden(f"your role does not allow this ({permission.value})")
+            with self.context.uow_factory() as uow:
+                result = method(self, uow, actor, *args, **kwargs)
+                uow.commit()
+            return result
+
+        run.required_permission = permission  # type: ignore[attr-defined]
+        return run
+
+    return decorate

@@ -1,0 +1,61 @@
+"""Configuration from SAFESHARE_* environment variables; unsafe values are refused outside development."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_SECRET = "development-only-secret-key-change-me"
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", DEVELOPMENT_SECRET}
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class UnsafeSettings(ValueError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAFESHARE_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    database_url: str = "sqlite:///var/safeshare.db"
+    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    ledger_signing_key: SecretStr | None = Field(
+        default=None, description="Base64 of a 32-byte Ed25519 seed that signs ledger checkpoints."
+    )
+    cookie_secure: bool = False
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_absolute_hours: int = Field(default=10, ge=1)
+    api_token_hours: int = Field(default=12, ge=1)
+    max_failed_sign_ins: int = Field(default=5, ge=1)
+    lockout_minutes: int = Field(default=15, ge=1)
+    guidance_version: str | None = None
+    guidance_overlays: list[Path] = []
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.environment is not Environment.PRODUCTION:
+            return self
+        problems = []
+        secret = self.secret_key.get_secret_value()
+        if secret.lower() in _PLACEHOLDERS or len(secret) < 32:
+            problems.append("SAFESHARE_SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.ledger_signing_key is None:
+            problems.append("SAFESHARE_LEDGER_SIGNING_KEY must be set (see 'safeshare ledger keygen')")
+        if not self.cookie_secure:
+            problems.append("SAFESHARE_COOKIE_SECURE must be true: production is served over TLS")
+        if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
+            problems.append("SAFESHARE_DATABASE_URL must not be an in-memory database")
+        if problems:
+            raise UnsafeSettings("refusing unsafe production settings: " + "; ".join(problems))
+        return self

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from safeshare.domain.agencies import Agency, AgencyDetails, GovernanceRoles
+from safeshare.domain.paging import Page, PageRequest
+from safeshare.store.tables import agencies
+
+
+def _agency(row) -> Agency:
+    return Agency(
+        id=row.id,
+        details=AgencyDetails(
+            name=row.name, kind=row.kind, section_11_duty=row.section_11_duty, ico_registration=row.ico_registration
+        ),
+        governance=GovernanceRoles(
+            lead_information_officer_id=row.lead_information_officer_id,
+            caldicott_guardian_id=row.caldicott_guardian_id,
+            siro_id=row.siro_id,
+        ),
+    )
+
+
+class AgencyRepository:
+    def __init__(self, connection: Connection):
+        self._db = connection
+
+    def add(self, agency: Agency, now: dt.datetime) -> None:
+        self._db.execute(insert(agencies).values(id=agency.id, created_at=now, **_columns(agency)))
+
+    def save(self, agency: Agency) -> None:
+        self._db.execute(update(agencies).where(agencies.c.id == agency.id).values(**_columns(agency)))
+
+    def get(self, agency_id: str) -> Agency | None:
+        row = self._db.execute(select(agencies).where(agencies.c.id == agency_id)).first()
+        return _agency(row) if row else None
+
+    def list_first(self) -> Agency | None:
+        row = self._db.execute(select(agencies).order_by(agencies.c.created_at).limit(1)).first()
+        return _agency(row) if row else None
+
+    def id_named(self, name: str) -> str | None:
+        return self._db.execute(select(agencies.c.id).where(agencies.c.name == name)).scalar_one_or_none()
+
+    def name_taken(self, name: str, except_id: str | None = None) -> bool:
+        query = select(agencies.c.id).where(func.lower(agencies.c.name) == name.lower())
+        if except_id:
+            query = query.where(agencies.c.id != except_id)
+        return self._db.execute(query).first() is not None
+
+    def list(self, page: PageRequest) -> Page[Agency]:
+        total = self._db.execute(select(func.count()).select_from(agencies)).scalar_one()
+        rows = self._db.execute(
+            select(agencies).order_by(agencies.c.name, agencies.c.id).offset(page.offset).limit(page.limit)
+        )
+        return Page(items=[_agency(r) for r in rows], total=total, offset=page.offset, limit=page.limit)
+
+
+def _columns(agency: Agency) -> dict:
+    return {
+        **agency.details.model_dump(mode="json"),
+        **agency.governance.model_dump(),
+    }

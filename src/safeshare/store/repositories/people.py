@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from safeshare.domain.paging import Page, PageRequest
+from safeshare.domain.people import Person, PersonDetails, Role
+from safeshare.store.tables import people, person_roles
+
+
+@dataclass(frozen=True)
+class Credentials:
+    person_id: str
+    password_hash: str | None
+    failed_sign_ins: int
+    locked_until: dt.datetime | None
+    disabled: bool
+
+
+class PersonRepository:
+    def __init__(self, connection: Connection):
+        self._db = connection
+
+    def add(self, person: Person, password_hash: str | None, now: dt.datetime) -> None:
+        d = person.details
+        self._db.execute(
+            insert(people).values(
+                id=person.id,
+                agency_id=d.agency_id,
+                name=d.name,
+                email=d.email,
+                job_title=d.job_title,
+                password_hash=password_hash,
+                failed_sign_ins=0,
+                disabled=person.disabled,
+                created_at=now,
+            )
+        )
+        self._set_roles(person.id, person.roles)
+
+    def save(self, person: Person) -> None:
+        d = person.details
+        self._db.execute(
+            update(people)
+            .where(people.c.id == person.id)
+            .values(agency_id=d.agency_id, name=d.name, email=d.email, job_title=d.job_title, disabled=person.disabled)
+        )
+        self._db.execute(delete(person_roles).where(person_roles.c.person_id == person.id))
+        self._set_roles(person.id, person.roles)
+
+    def _set_roles(self, person_id: str, roles: frozenset[Role]) -> None:
+        self._db.execute(insert(person_roles), [{"person_id": person_id, "role": r.value} for r in sorted(roles)])
+
+    def get(self, person_id: str) -> Person | None:
+        row = self._db.execute(select(people).where(people.c.id == person_id)).first()
+        return self._people([row])[0] if row else None
+
+    def id_for_email(self, email: str) -> str | None:
+        return self._db.execute(select(people.c.id).where(people.c.email == email.lower())).scalar_one_or_none()
+
+    def list(self, page: PageRequest, agency_id: str | None = None) -> Page[Person]:
+        query = select(people)
+        count = select(func.count()).select_from(people)
+        if agency_id:
+            query = query.where(people.c.agency_id == agency_id)
+            count = count.where(people.c.agency_id == agency_id)
+        rows = self._db.execute(query.order_by(people.c.name, people.c.id).offset(page.offset).limit(page.limit)).all()
+        total = self._db.execute(count).scalar_one()
+        return Page(items=self._people(rows), total=total, offset=page.offset, limit=page.limit)
+
+    def with_role_at(self, agency_id: str, role: Role) -> list[Person]:
+        rows = self._db.execute(
+            select(people)
+            .join(person_roles, person_roles.c.person_id == people.c.id)
+            .where(people.c.agency_id == agency_id, person_roles.c.role == role.value, people.c.disabled.is_(False))
+            .order_by(people.c.name)
+        ).all()
+        return self._people(rows)
+
+    def _people(self, rows) -> list[Person]:
+        ids = [r.id for r in rows]
+        roles: dict[str, set[Role]] = {i: set() for i in ids}
+        for pid, role in self._db.execute(select(person_roles).where(person_roles.c.person_id.in_(ids))):
+            roles[pid].add(Role(role))
+        return [
+            Person(
+                id=r.id,
+                details=PersonDetails(
+                    agency_id=r.agency_id, name=r.name, email=r.email, job_title=r.job_title, roles=frozenset(roles[r.id])
+                ),
+                disabled=r.disabled,
+            )
+            for r in rows
+        ]
+
+    def credentials(self, person_id: str) -> Credentials:
+        row = self._db.execute(
+            select(people.c.id, people.c.password_hash, people.c.failed_sign_ins, people.c.locked_until, people.c.disabled)
+            .where(people.c.id == person_id)
+        ).one()
+        return Credentials(*row)
+
+    def set_password_hash(self, person_id: str, password_hash: str) -> None:
+        self._db.execute(update(people).where(people.c.id == person_id).values(password_hash=password_hash))
+
+    def record_sign_in_result(self, person_id: str, failed_sign_ins: int, locked_until: dt.datetime | None) -> None:
+        self._db.execute(
+            update(people)
+            .where(people.c.id == person_id)
+            .values(failed_sign_ins=failed_sign_ins, locked_until=locked_until)
+        )

@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+
+from safeshare.domain.paging import Page, PageRequest
+from safeshare.domain.subjects import Address, Relationship, RelationshipDetails, Subject, SubjectDetails
+from safeshare.store.tables import relationships, subject_holders, subjects
+
+
+class SubjectRepository:
+    def __init__(self, connection: Connection):
+        self._db = connection
+
+    def add(self, subject: Subject, created_by: str, now: dt.datetime) -> None:
+        self._db.execute(insert(subjects).values(id=subject.id, created_at=now, created_by=created_by, **_columns(subject.details)))
+        for agency_id in sorted(subject.held_by):
+            self.add_holder(subject.id, agency_id, now)
+
+    def save_details(self, subject_id: str, details: SubjectDetails) -> None:
+        self._db.execute(update(subjects).where(subjects.c.id == subject_id).values(**_columns(details)))
+
+    def add_holder(self, subject_id: str, agency_id: str, now: dt.datetime) -> None:
+        self._db.execute(insert(subject_holders).values(subject_id=subject_id, agency_id=agency_id, since=now))
+
+    def get(self, subject_id: str) -> Subject | None:
+        row = self._db.execute(select(subjects).where(subjects.c.id == subject_id)).first()
+        return self._subjects([row])[0] if row else None
+
+    def get_many(self, subject_ids: list[str]) -> list[Subject]:
+        rows = self._db.execute(select(subjects).where(subjects.c.id.in_(subject_ids))).all()
+        return self._subjects(rows)
+
+    def is_held_by(self, subject_id: str, agency_id: str) -> bool:
+        query = select(subject_holders.c.subject_id).where(
+            subject_holders.c.subject_id == subject_id, subject_holders.c.agency_id == agency_id
+        )
+        return self._db.execute(query).first() is not None
+
+    def id_with_nhs_number(self, nhs_number: str) -> str | None:
+        return self._db.execute(select(subjects.c.id).where(subjects.c.nhs_number == nhs_number)).scalar_one_or_none()
+
+    def id_with_upn(self, upn: str) -> str | None:
+        query = select(subjects.c.id).where(subjects.c.unique_pupil_number == upn)
+        return self._db.execute(query).scalar_one_or_none()
+
+    def search(
+        self,
+        visible_ids: Select,
+        page: PageRequest,
+        name: str | None = None,
+        date_of_birth: dt.date | None = None,
+        nhs_number: str | None = None,
+    ) -> Page[Subject]:
+        conditions = [subjects.c.id.in_(visible_ids)]
+        if name:
+            for word in name.lower().split():
+                pattern = f"%{word}%"
+                conditions.append(
+                    or_(
+                        func.lower(subjects.c.given_name).like(pattern),
+                        func.lower(subjects.c.family_name).like(pattern),
+                    )
+                )
+        if date_of_birth:
+            conditions.append(subjects.c.date_of_birth == date_of_birth)
+        if nhs_number:
+            conditions.append(subjects.c.nhs_number == nhs_number)
+        where = and_(*conditions)
+        total = self._db.execute(select(func.count()).select_from(subjects).where(where)).scalar_one()
+        rows = self._db.execute(
+            select(subjects)
+            .where(where)
+            .order_by(subjects.c.family_name, subjects.c.given_name, subjects.c.id)
+            .offset(page.offset)
+            .limit(page.limit)
+        ).all()
+        return Page(items=self._subjects(rows), total=total, offset=page.offset, limit=page.limit)
+
+    def _subjects(self, rows) -> list[Subject]:
+        ids = [r.id for r in rows]
+        held: dict[str, set[str]] = {i: set() for i in ids}
+        query = select(subject_holders.c.subject_id, subject_holders.c.agency_id).where(subject_holders.c.subject_id.in_(ids))
+        for subject_id, agency_id in self._db.execute(query):
+            held[subject_id].add(agency_id)
+        return [
+            Subject(
+                id=r.id,
+                details=SubjectDetails(
+                    given_name=r.given_name,
+                    family_name=r.family_name,
+                    other_names=tuple(r.other_names),
+                    date_of_birth=r.date_of_birth,
+                    sex=r.sex,
+                    nhs_number=r.nhs_number,
+                    unique_pupil_number=r.unique_pupil_number,
+                    addresses=tuple(Address(**a) for a in r.addresses),
+                ),
+                held_by=frozenset(held[r.id]),
+            )
+            for r in rows
+        ]
+
+    # Relationships -------------------------------------------------------------------------------
+
+    def add_relationship(self, relationship: Relationship, recorded_by: str, now: dt.datetime) -> None:
+        self._db.execute(
+            insert(relationships).values(
+                id=relationship.id, recorded_by=recorded_by, recorded_at=now, **relationship.details.model_dump(mode="json")
+            )
+        )
+
+    def relationship_exists(self, details: RelationshipDetails) -> bool:
+        query = select(relationships.c.id).where(
+            relationships.c.person_id == details.person_id,
+            relationships.c.child_id == details.child_id,
+            relationships.c.kind == details.kind.value,
+        )
+        return self._db.execute(query).first() is not None
+
+    def relationships_of(self, subject_id: str) -> list[Relationship]:
+        rows = self._db.execute(
+            select(relationships)
+            .where(or_(relationships.c.person_id == subject_id, relationships.c.child_id == subject_id))
+            .order_by(relationships.c.recorded_at, relationships.c.id)
+        )
+        return [
+            Relationship(
+                id=r.id,
+                details=RelationshipDetails(
+                    person_id=r.person_id, child_id=r.child_id, kind=r.kind, parental_responsibility=r.parental_responsibility
+                ),
+            )
+            for r in rows
+        ]
+
+
+def _columns(details: SubjectDetails) -> dict:
+    data = details.model_dump(mode="json")
+    data["date_of_birth"] = details.date_of_birth
+    return data

@@ -1,0 +1,48 @@
+"""One transaction per use case: everything a use case writes, history included, commits or none of it does."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, Engine
+
+from safeshare.store.repositories.access_log import AccessLogRepository
+from safeshare.store.repositories.agencies import AgencyRepository
+from safeshare.store.repositories.decisions import DecisionRepository
+from safeshare.store.repositories.people import PersonRepository
+from safeshare.store.repositories.sessions import SessionRepository
+from safeshare.store.repositories.subjects import SubjectRepository
+
+
+class UnitOfWork:
+    access_log: AccessLogRepository
+    agencies: AgencyRepository
+    decisions: DecisionRepository
+    people: PersonRepository
+    subjects: SubjectRepository
+    sessions: SessionRepository
+    connection: Connection
+
+    def __init__(self, engine: Engine):
+        self._engine = engine
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        self.connection = self._engine.connect()
+        self._transaction = self.connection.begin()
+        self.access_log = AccessLogRepository(self.connection)
+        self.agencies = AgencyRepository(self.connection)
+        self.decisions = DecisionRepository(self.connection)
+        self.people = PersonRepository(self.connection)
+        self.subjects = SubjectRepository(self.connection)
+        self.sessions = SessionRepository(self.connection)
+        return self
+
+    def commit(self) -> None:
+        self._transaction.commit()
+        self._committed = True
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            if not self._committed:
+                self._transaction.rollback()
+        finally:
+            self.connection.close()

@@ -1,0 +1,78 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from safeshare.cli import runtime
+from safeshare.cli.main import app
+from safeshare.domain.paging import PageRequest
+from safeshare.services.accounts import SessionKind
+from tests.factories import PASSWORD
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli(world, database_url, monkeypatch):
+    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
+    monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
+    runtime.services.cache_clear()
+    yield
+    runtime.services.cache_clear()
+
+
+def token_for(world, key):
+    token, _ = world.services.accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN)
+    return token
+
+
+def run(*args, token=None):
+    env = {"SAFESHARE_TOKEN": token} if token else {}
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_practitioner_reads_own_subject_but_not_another_agencys(cli, world):
+    token = token_for(world, "practitioner_a")
+    own = run("subjects", "show", world.subjects["child_a"].id, "--json", token=token)
+    assert own.exit_code == 0, own.output
+    assert json.loads(own.output)["subject"]["details"]["given_name"] == "Ada"
+    other = run("subjects", "show", world.subjects["child_b"].id, token=token)
+    assert other.exit_code == 1
+    assert "no subject you may see" in other.output
+    assert "Bea" not in other.output
+
+
+def test_cli_reads_are_in_the_access_log_with_their_channel(cli, world):
+    run("subjects", "show", world.subjects["child_a"].id, token=token_for(world, "practitioner_a"))
+    with world.services.context.uow_factory() as uow:
+        entry = uow.access_log.history(world.subjects["child_a"].id, PageRequest()).items[0]
+    assert entry.channel == "cli"
+
+
+def test_commands_need_a_token(cli, world):
+    result = run("subjects", "search", "--name", "Ada")
+    assert result.exit_code == 1
+    assert "safeshare login" in result.output
+
+
+def test_invalid_input_names_the_field(cli, world):
+    result = run("subjects", "add", "--given-name", "A", "--family-name", "B", "--nhs-number", "9434765918", token=token_for(world, "practitioner_a"))
+    assert result.exit_code == 1
+    assert "nhs_number" in result.output and "check digit" in result.output
+
+
+def test_admin_manages_people_from_the_cli(cli, world):
+    token = token_for(world, "admin")
+    added = run("people", "add", "--agency-id", world.agency_b, "--name", "Nia Newcomer", "--email", "nia@agency.example",
+                "--role", "practitioner", "--role", "designated_safeguarding_lead", "--json", token=token)
+    assert added.exit_code == 0, added.output
+    person = json.loads(added.output)
+    assert set(person["details"]["roles"]) == {"practitioner", "designated_safeguarding_lead"}
+    listed = run("people", "list", "--agency-id", world.agency_b, "--json", token=token)
+    assert person["id"] in {p["id"] for p in json.loads(listed.output)["items"]}
+
+
+def test_search_pages(cli, world):
+    result = run("subjects", "search", "--name", "Lovelace", "--limit", "1", "--json", token=token_for(world, "practitioner_a"))
+    page = json.loads(result.output)
+    assert page["total"] == 2 and len(page["items"]) == 1

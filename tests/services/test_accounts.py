@@ -1,0 +1,100 @@
+import pytest
+
+from safeshare.domain.errors import AuthenticationFailed
+from safeshare.services.accounts import SIGN_IN_FAILED, SessionKind
+from safeshare.services.context import Channel
+from tests.factories import PASSWORD
+
+
+def sign_in(world, key="practitioner_a", password=PASSWORD, kind=SessionKind.TOKEN):
+    return world.services.accounts.sign_in(f"{key}@agency.example", password, kind)
+
+
+def test_sign_in_issues_a_token_that_authenticates(world):
+    token, actor = sign_in(world)
+    again = world.services.accounts.authenticate(token, SessionKind.TOKEN, Channel.CLI)
+    assert again.person_id == actor.person_id == world.people["practitioner_a"].id
+    assert again.channel is Channel.CLI
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(world):
+    with pytest.raises(AuthenticationFailed) as wrong:
+        sign_in(world, password="not the password")
+    with pytest.raises(AuthenticationFailed) as unknown:
+        world.services.accounts.sign_in("nobody@agency.example", PASSWORD, SessionKind.TOKEN)
+    assert wrong.value.message == unknown.value.message == SIGN_IN_FAILED
+
+
+def test_repeated_failures_lock_the_account_until_the_lockout_ends(world, clock):
+    for _ in range(world.services.context.settings.max_failed_sign_ins):
+        with pytest.raises(AuthenticationFailed):
+            sign_in(world, password="guessing")
+    with pytest.raises(AuthenticationFailed):
+        sign_in(world)  # even the right password is refused while locked
+    clock.advance(minutes=world.services.context.settings.lockout_minutes + 1)
+    token, _ = sign_in(world)
+    assert token
+
+
+def test_a_success_resets_the_failure_count(world):
+    limit = world.services.context.settings.max_failed_sign_ins
+    for _ in range(limit - 1):
+        with pytest.raises(AuthenticationFailed):
+            sign_in(world, password="guessing")
+    sign_in(world)
+    for _ in range(limit - 1):
+        with pytest.raises(AuthenticationFailed):
+            sign_in(world, password="guessing")
+    assert sign_in(world)[0]
+
+
+def test_disabling_an_account_ends_every_session_at_once(world):
+    web_token, _ = sign_in(world, kind=SessionKind.WEB)
+    api_token, _ = sign_in(world)
+    world.services.directory.set_disabled(world.admin, world.people["practitioner_a"].id, True)
+    for token, kind in ((web_token, SessionKind.WEB), (api_token, SessionKind.TOKEN)):
+        with pytest.raises(AuthenticationFailed):
+            world.services.accounts.authenticate(token, kind, Channel.API)
+    with pytest.raises(AuthenticationFailed):
+        sign_in(world)
+
+
+def test_web_sessions_end_after_idle_time_and_absolute_time(world, clock):
+    settings = world.services.context.settings
+    token, _ = sign_in(world, kind=SessionKind.WEB)
+    clock.advance(minutes=settings.session_idle_minutes + 1)
+    with pytest.raises(AuthenticationFailed, match="timed out"):
+        world.services.accounts.authenticate(token, SessionKind.WEB, Channel.WEB)
+    token, _ = sign_in(world, kind=SessionKind.WEB)
+    for _ in range(settings.session_absolute_hours * 60 // (settings.session_idle_minutes - 1) + 2):
+        clock.advance(minutes=settings.session_idle_minutes - 1)
+        try:
+            world.services.accounts.authenticate(token, SessionKind.WEB, Channel.WEB)
+        except AuthenticationFailed:
+            break
+    else:
+        pytest.fail("an active web session outlived its absolute limit")
+
+
+def test_a_web_session_token_is_not_an_api_token(world):
+    token, _ = sign_in(world, kind=SessionKind.WEB)
+    with pytest.raises(AuthenticationFailed):
+        world.services.accounts.authenticate(token, SessionKind.TOKEN, Channel.API)
+
+
+def test_sign_out_ends_the_session(world):
+    token, _ = sign_in(world)
+    world.services.accounts.sign_out(token)
+    with pytest.raises(AuthenticationFailed):
+        world.services.accounts.authenticate(token, SessionKind.TOKEN, Channel.API)
+
+
+def test_passwords_are_stored_as_argon2id(world, engine):
+    from sqlalchemy import select
+
+    from safeshare.store.tables import people
+
+    with engine.connect() as connection:
+        stored = connection.execute(select(people.c.password_hash).where(people.c.email == "practitioner_a@agency.example")).scalar_one()
+    assert stored.startswith("$argon2id$")
+    assert PASSWORD not in stored

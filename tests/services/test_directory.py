@@ -1,0 +1,75 @@
+import pytest
+
+from safeshare.domain.agencies import AgencyDetails, AgencyKind, GovernanceRoles
+from safeshare.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from safeshare.domain.paging import PageRequest
+from safeshare.domain.people import PersonDetails, Role
+from tests.factories import add_person
+
+
+def test_administrator_adds_agencies_and_duplicate_names_conflict(world):
+    details = AgencyDetails(name="Riverside GP", kind=AgencyKind.GP_PRACTICE, section_11_duty=True, ico_registration="za123456")
+    agency = world.services.directory.add_agency(world.admin, details)
+    assert agency.details.ico_registration == "ZA123456"
+    with pytest.raises(Conflict, match="name"):
+        world.services.directory.add_agency(world.admin, details.model_copy(update={"name": "riverside gp"}))
+
+
+def test_practitioners_cannot_manage_the_directory(world):
+    details = AgencyDetails(name="Another", kind=AgencyKind.OTHER, section_11_duty=False)
+    with pytest.raises(Forbidden, match="agencies:manage"):
+        world.services.directory.add_agency(world.actor("practitioner_a"), details)
+
+
+def test_duplicate_person_email_conflicts(world):
+    details = PersonDetails(agency_id=world.agency_a, name="Copy", email="PRACTITIONER_A@agency.example", roles={"practitioner"})
+    with pytest.raises(Conflict, match="email"):
+        world.services.directory.add_person(world.admin, details)
+
+
+def test_person_must_belong_to_an_existing_agency(world):
+    details = PersonDetails(agency_id="no-such-agency", name="Lost", email="lost@agency.example", roles={"practitioner"})
+    with pytest.raises(NotFound, match="agency_id"):
+        world.services.directory.add_person(world.admin, details)
+
+
+def test_short_passwords_are_refused(world):
+    details = PersonDetails(agency_id=world.agency_a, name="New", email="new@agency.example", roles={"practitioner"})
+    with pytest.raises(InvalidInput, match="password"):
+        world.services.directory.add_person(world.admin, details, "short")
+
+
+def test_governance_roles_must_be_held_by_staff_of_the_agency(world):
+    ig = world.people["ig_lead_a"]
+    named = world.services.directory.name_governance_roles(
+        world.admin, world.agency_a, GovernanceRoles(lead_information_officer_id=ig.id)
+    )
+    assert named.governance.lead_information_officer_id == ig.id
+    with pytest.raises(InvalidInput, match="siro_id: this person does not hold the role siro"):
+        world.services.directory.name_governance_roles(world.admin, world.agency_a, GovernanceRoles(siro_id=ig.id))
+    outsider = world.people["practitioner_b"]
+    with pytest.raises(InvalidInput, match="works at this agency"):
+        world.services.directory.name_governance_roles(
+            world.admin, world.agency_a, GovernanceRoles(lead_information_officer_id=outsider.id)
+        )
+
+
+def test_schools_do_not_name_a_caldicott_guardian(world):
+    guardian = add_person(world.services, world.admin, world.agency_b, "guardian_b", Role.CALDICOTT_GUARDIAN)
+    with pytest.raises(InvalidInput, match="Caldicott"):
+        world.services.directory.name_governance_roles(
+            world.admin, world.agency_b, GovernanceRoles(caldicott_guardian_id=guardian.id)
+        )
+
+
+def test_listings_are_paged(world):
+    first = world.services.directory.list_people(world.admin, PageRequest(offset=0, limit=2))
+    second = world.services.directory.list_people(world.admin, PageRequest(offset=2, limit=2))
+    assert len(first.items) == 2 and first.total == len(world.people)
+    assert first.next_offset == 2
+    assert {p.id for p in first.items}.isdisjoint({p.id for p in second.items})
+
+
+def test_administrators_cannot_disable_themselves(world):
+    with pytest.raises(InvalidInput, match="your own account"):
+        world.services.directory.set_disabled(world.admin, world.admin.person_id, True)

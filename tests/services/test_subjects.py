@@ -1,0 +1,104 @@
+import pytest
+from sqlalchemy import func, select
+
+from safeshare.domain.access import Grant
+from safeshare.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from safeshare.domain.paging import PageRequest
+from safeshare.domain.subjects import RelationshipDetails
+from safeshare.services.subjects import SubjectSearch
+from safeshare.store.tables import subjects as subjects_table
+from tests.factories import child_details
+
+PAGE = PageRequest()
+
+
+def test_a_practitioner_sees_subjects_their_agency_holds(world):
+    view = world.services.subjects.view_subject(world.actor("practitioner_a"), world.subjects["child_a"].id)
+    assert view.subject.details.given_name == "Ada"
+
+
+def test_a_practitioner_cannot_see_a_subject_held_only_by_another_agency(world):
+    with pytest.raises(NotFound, match="no subject you may see"):
+        world.services.subjects.view_subject(world.actor("practitioner_a"), world.subjects["child_b"].id)
+
+
+def test_unknown_and_invisible_subjects_get_the_same_answer(world):
+    with pytest.raises(NotFound) as unknown:
+        world.services.subjects.view_subject(world.actor("practitioner_a"), "no-such-id")
+    with pytest.raises(NotFound) as invisible:
+        world.services.subjects.view_subject(world.actor("practitioner_a"), world.subjects["child_b"].id)
+    assert unknown.value.message == invisible.value.message
+
+
+def test_administrators_do_not_see_subjects_by_being_administrators(world):
+    with pytest.raises(Forbidden):
+        world.services.subjects.view_subject(world.admin, world.subjects["child_a"].id)
+    with pytest.raises(Forbidden):
+        world.services.subjects.search(world.admin, SubjectSearch(name="Ada"), PAGE)
+
+
+def test_search_finds_only_visible_subjects(world):
+    a = world.actor("practitioner_a")
+    assert [s.id for s in world.services.subjects.search(a, SubjectSearch(name="ada love"), PAGE).items] == [
+        world.subjects["child_a"].id
+    ]
+    assert world.services.subjects.search(a, SubjectSearch(name="Bea"), PAGE).total == 0
+    by_nhs = world.services.subjects.search(a, SubjectSearch(nhs_number="943 476 5919"), PAGE)
+    assert by_nhs.total == 1
+
+
+def test_every_read_of_a_subject_is_in_the_access_log(world):
+    subject_id = world.subjects["child_a"].id
+    world.services.subjects.view_subject(world.actor("practitioner_a"), subject_id)
+    with world.services.context.uow_factory() as uow:
+        history = uow.access_log.history(subject_id, PAGE)
+    assert history.total == 1
+    entry = history.items[0]
+    assert entry.person_id == world.people["practitioner_a"].id
+    assert entry.action == "subject.view" and entry.grant is Grant.HOLDER and entry.channel == "api"
+
+
+def test_duplicate_nhs_number_conflicts(world):
+    with pytest.raises(Conflict, match="nhs_number"):
+        world.services.subjects.add_subject(world.actor("practitioner_b"), child_details("Other", "Child", nhs_number="9434765919"))
+
+
+def test_relationships_need_both_people_held_by_the_actors_agency(world):
+    a = world.actor("practitioner_a")
+    parent, child = world.subjects["parent_a"].id, world.subjects["child_a"].id
+    relationship = world.services.subjects.relate(
+        a, RelationshipDetails(person_id=parent, child_id=child, kind="parent", parental_responsibility=True)
+    )
+    view = world.services.subjects.view_subject(a, child)
+    assert [r.id for r in view.relationships] == [relationship.id]
+    assert [s.id for s in view.related] == [parent]
+    with pytest.raises(Conflict):
+        world.services.subjects.relate(a, RelationshipDetails(person_id=parent, child_id=child, kind="parent"))
+    with pytest.raises(InvalidInput, match="child_id"):
+        world.services.subjects.relate(
+            a, RelationshipDetails(person_id=parent, child_id=world.subjects["child_b"].id, kind="parent")
+        )
+
+
+def test_information_governance_lead_links_another_agency_as_holder(world):
+    child = world.subjects["child_a"].id
+    with pytest.raises(Forbidden):
+        world.services.subjects.link_agency(world.actor("practitioner_a"), child, world.agency_b)
+    world.services.subjects.link_agency(world.actor("ig_lead_a"), child, world.agency_b)
+    assert world.services.subjects.view_subject(world.actor("practitioner_b"), child).subject.id == child
+
+
+def test_a_failure_part_way_through_writes_nothing(world, engine, monkeypatch):
+    from safeshare.store.repositories.subjects import SubjectRepository
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(SubjectRepository, "add_holder", broken)
+    with engine.connect() as connection:
+        before = connection.execute(select(func.count()).select_from(subjects_table)).scalar_one()
+    with pytest.raises(RuntimeError):
+        world.services.subjects.add_subject(world.actor("practitioner_a"), child_details("Half", "Written"))
+    with engine.connect() as connection:
+        after = connection.execute(select(func.count()).select_from(subjects_table)).scalar_one()
+    assert after == before
