@@ -59,7 +59,8 @@ def database_url(request, tmp_path) -> str:
 @pytest.fixture
 def engine(request, database_url):
     if databases.backend() == "postgresql":
-        return request.getfixturevalue("_postgres_engine")
+        yield request.getfixturevalue("_postgres_engine")
+        return
     engine = databases.new_schema_engine(database_url)
     yield engine
     engine.dispose()

@@ -16,13 +16,14 @@ runner = CliRunner()
 def cli(world, database_url, monkeypatch):
     monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
     monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
-    runtime.services.cache_clear()
+    runtime.reset()
     yield
-    runtime.services.cache_clear()
+    runtime.reset()
 
 
 def token_for(world, key):
-    token, _ = world.services.accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN)
+    # Signed in through the CLI's own services, which run on the real clock.
+    token, _ = runtime.services().accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN)
     return token
 
 

@@ -8,11 +8,11 @@ import typer
 
 from safeshare.cli.decisions import decide, decisions
 from safeshare.cli.directory import agencies, people
-from safeshare.cli.runtime import console, reports_errors, services
+from safeshare.cli.ledger import ledger
+from safeshare.cli.runtime import console, engine, reports_errors, services
 from safeshare.cli.subjects import relationships, subjects
 from safeshare.services.accounts import SessionKind
 from safeshare.settings import Settings
-from safeshare.store.engine import check_reachable, make_engine
 
 app = typer.Typer(help="SafeShare: guided, recorded, need-to-know information sharing.", no_args_is_help=True)
 db = typer.Typer(help="The database.", no_args_is_help=True)
@@ -24,6 +24,7 @@ app.add_typer(people, name="people")
 app.add_typer(subjects, name="subjects")
 app.add_typer(relationships, name="relationships")
 app.add_typer(decisions, name="decisions")
+app.add_typer(ledger, name="ledger")
 app.command("decide")(reports_errors(decide))
 
 
@@ -33,9 +34,7 @@ def db_upgrade() -> None:
     """Apply every migration the database does not have yet."""
     from safeshare.store.migrate import upgrade
 
-    engine = make_engine(Settings().database_url)
-    check_reachable(engine)
-    upgrade(engine)
+    upgrade(engine())
     console.print("database is up to date")
 
 

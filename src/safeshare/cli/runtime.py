@@ -12,6 +12,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from safeshare.api.errors import describe_validation_errors
 from safeshare.domain.errors import SafeShareError
@@ -21,18 +22,30 @@ from safeshare.services.context import Actor, Channel
 from safeshare.settings import Settings, UnsafeSettings
 from safeshare.store.engine import DatabaseUnavailable, check_reachable, make_engine
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 TOKEN_HELP = "Bearer token from 'safeshare login' (or set SAFESHARE_TOKEN)."
 
 
 @functools.cache
+def engine() -> Engine:
+    connected = make_engine(Settings().database_url)
+    check_reachable(connected)
+    return connected
+
+
+@functools.cache
 def services() -> SafeShare:
-    settings = Settings()
-    engine = make_engine(settings.database_url)
-    check_reachable(engine)
-    return SafeShare.build(engine, settings)
+    return SafeShare.build(engine(), Settings())
+
+
+def reset() -> None:
+    """Forget the cached engine and services (tests point the CLI at a new database)."""
+    if engine.cache_info().currsize:
+        engine().dispose()
+    engine.cache_clear()
+    services.cache_clear()
 
 
 def actor_for(token: str | None) -> Actor:

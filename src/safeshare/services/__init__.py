@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from safeshare.services.accounts import AccountService
 from safeshare.services.bootstrap import BootstrapService
 from safeshare.services.decisions import DecisionService
+from safeshare.services.ledger import LedgerService
 from safeshare.services.clock import Clock, utc_now
 from safeshare.services.directory import DirectoryService
 from safeshare.services.subjects import SubjectService
@@ -28,6 +29,7 @@ class SafeShare:
         self.bootstrap = BootstrapService(self.context)
         self.decisions = DecisionService(self.context)
         self.directory = DirectoryService(self.context)
+        self.ledger = LedgerService(self.context)
         self.subjects = SubjectService(self.context)
 
     @classmethod

@@ -5,6 +5,7 @@ from sqlalchemy import Connection, func, insert, select
 from safeshare.domain.access import AccessEntry
 from safeshare.domain.paging import Page, PageRequest
 
+from safeshare.store.ledger_repository import LedgerRepository
 from safeshare.store.tables import access_log_subjects
 
 ACCESS_LOG = "access"
@@ -15,12 +16,7 @@ class AccessLogRepository:
 
     def __init__(self, connection: Connection):
         self._db = connection
-
-    @property
-    def _ledger(self):
-        from safeshare.store.ledger_repository import LedgerRepository
-
-        return LedgerRepository(self._db)
+        self._ledger = LedgerRepository(connection)
 
     def append(self, entry: AccessEntry) -> int:
         stored = self._ledger.append(ACCESS_LOG, entry.action, entry.model_dump(mode="json"))

@@ -4,6 +4,7 @@ from sqlalchemy import Connection, func, insert, select
 
 from safeshare.domain.decisions import DecisionRecord
 from safeshare.domain.paging import Page, PageRequest
+from safeshare.store.ledger_repository import LedgerRepository
 from safeshare.store.tables import decision_subjects, decisions
 
 DECISIONS_LOG = "decisions"
@@ -14,12 +15,7 @@ class DecisionRepository:
 
     def __init__(self, connection: Connection):
         self._db = connection
-
-    @property
-    def _ledger(self):
-        from safeshare.store.ledger_repository import LedgerRepository
-
-        return LedgerRepository(self._db)
+        self._ledger = LedgerRepository(connection)
 
     def append(self, record: DecisionRecord) -> DecisionRecord:
         kind = "decision.corrected" if record.input.corrects is not None else "decision.recorded"

@@ -1,0 +1,51 @@
+import json
+
+from safeshare.domain.decisions import Decision
+from tests.cli.test_cli import cli, run, token_for  # noqa: F401  (fixture)
+from tests.services.test_decisions import SIGNIFICANT_HARM, complete_input, facts
+
+
+def test_decide_prints_the_schema(cli):
+    result = run("decide", "--schema")
+    assert result.exit_code == 0
+    assert json.loads(result.output)["title"] == "CaseFacts"
+
+
+def test_decide_gives_the_same_advice_as_the_api_in_json_and_explains_it_in_text(cli, world, api, tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps(SIGNIFICANT_HARM))
+    token = token_for(world, "practitioner_a")
+    as_json = run("decide", "--facts", str(case), "--json", token=token)
+    assert as_json.exit_code == 0, as_json.output
+    from tests.api.helpers import bearer
+
+    from_api = api.post("/api/v1/advice", json={"facts": SIGNIFICANT_HARM}, headers=bearer(api, "practitioner_a")).json()
+    assert json.loads(as_json.output) == from_api
+    as_text = run("decide", "--facts", str(case), token=token)
+    assert "share_without_consent" in as_text.output and "How the guidance was applied" in as_text.output
+
+
+def test_decide_reports_bad_files_clearly(cli, world, tmp_path):
+    token = token_for(world, "practitioner_a")
+    missing = run("decide", "--facts", str(tmp_path / "nope.json"), token=token)
+    assert missing.exit_code == 1 and "no file at" in missing.output
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert "not valid JSON" in run("decide", "--facts", str(broken), token=token).output
+
+
+def test_record_then_verify_and_export_the_ledger_from_the_cli(cli, world, tmp_path):
+    decision = tmp_path / "decision.json"
+    decision.write_text(complete_input(world, facts(), Decision.SHARE).model_dump_json())
+    recorded = run("decisions", "record", "--file", str(decision), "--json", token=token_for(world, "practitioner_a"))
+    assert recorded.exit_code == 0, recorded.output
+    ig = token_for(world, "ig_lead_a")
+    verified = run("ledger", "verify", token=ig)
+    assert verified.exit_code == 0 and "OK" in verified.output
+    exported = run("ledger", "export", "--out", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"), token=ig)
+    assert exported.exit_code == 0, exported.output
+    offline = run("ledger", "verify", "--export", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"))
+    assert offline.exit_code == 0 and "OK" in offline.output
+    (tmp_path / "d.jsonl").write_text((tmp_path / "d.jsonl").read_text().replace("scared", "happy"))
+    tampered = run("ledger", "verify", "--export", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"))
+    assert tampered.exit_code == 1 and "first bad seq 1" in tampered.output

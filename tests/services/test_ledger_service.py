@@ -1,0 +1,81 @@
+import pytest
+from sqlalchemy import text
+
+from safeshare.domain.decisions import Decision
+from safeshare.domain.errors import Forbidden, InvalidInput
+from safeshare.ledger import verify_export
+from safeshare.services.ledger import Log
+from safeshare.store.ledger_tables import drop_ledger_protection_ddl, ledger_protection_ddl
+from tests.services.test_decisions import complete_input, facts
+
+
+def record_some(world, count=3):
+    actor = world.actor("practitioner_a")
+    return [world.services.decisions.record(actor, complete_input(world, facts(), Decision.SHARE)) for _ in range(count)]
+
+
+def tamper(engine, sql: str) -> None:
+    """An attacker with database access: lift the append-only triggers, change a row, put them back."""
+    with engine.begin() as connection:
+        for statement in drop_ledger_protection_ddl(engine.dialect.name):
+            connection.execute(text(statement))
+        connection.execute(text(sql))
+        for statement in ledger_protection_ddl(engine.dialect.name):
+            connection.execute(text(statement))
+
+
+def test_the_ledger_verifies_and_checkpoints_are_signed(world):
+    record_some(world)
+    ig = world.actor("ig_lead_a")
+    signed = world.services.ledger.checkpoint(ig, Log.DECISIONS)
+    assert signed.tree_size == 3
+    report = world.services.ledger.verify(ig, Log.DECISIONS)
+    assert report.ok and report.checkpoints_checked == 1
+
+
+def test_a_changed_decision_is_found_and_named(world, engine):
+    records = record_some(world)
+    tamper(engine, f"UPDATE ledger_entries SET payload = replace(payload, 'scared', 'happy') WHERE log = 'decisions' AND seq = {records[1].id}")
+    report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)
+    assert not report.ok
+    assert report.first_bad_seq == records[1].id
+
+
+def test_a_deleted_decision_is_found(world, engine):
+    records = record_some(world)
+    tamper(engine, f"DELETE FROM ledger_entries WHERE log = 'decisions' AND seq = {records[0].id}")
+    report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)
+    assert not report.ok and report.first_bad_seq == records[0].id
+
+
+def test_a_damaged_ledger_is_neither_signed_nor_exported(world, engine, tmp_path):
+    records = record_some(world)
+    tamper(engine, f"UPDATE ledger_entries SET kind = 'decision.forged' WHERE log = 'decisions' AND seq = {records[2].id}")
+    ig = world.actor("ig_lead_a")
+    with pytest.raises(InvalidInput, match="does not verify"):
+        world.services.ledger.checkpoint(ig, Log.DECISIONS)
+    with pytest.raises(InvalidInput, match="does not verify"):
+        world.services.ledger.export(ig, Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_an_export_verifies_offline_and_its_reading_is_logged(world, tmp_path):
+    records = record_some(world, 2)
+    report = world.services.ledger.export(world.actor("ig_lead_a"), Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
+    assert report.ok and report.tree_size == 2
+    assert verify_export(tmp_path / "out.jsonl", tmp_path / "cp.txt").ok
+    lines = (tmp_path / "out.jsonl").read_bytes().splitlines()
+    lines[0] = lines[0].replace(b"scared", b"happy")
+    (tmp_path / "tampered.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    tampered = verify_export(tmp_path / "tampered.jsonl", tmp_path / "cp.txt")
+    assert not tampered.ok and tampered.first_bad_seq == records[0].id
+    from safeshare.domain.paging import PageRequest
+
+    with world.services.context.uow_factory() as uow:
+        history = uow.access_log.history(world.subjects["child_a"].id, PageRequest())
+    assert any(e.action == "ledger.export.decisions" for e in history.items)
+
+
+def test_practitioners_do_not_verify_or_export_ledgers(world):
+    with pytest.raises(Forbidden):
+        world.services.ledger.verify(world.actor("practitioner_a"), Log.DECISIONS)
