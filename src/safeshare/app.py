@@ -8,12 +8,12 @@ from safeshare import __version__
 from safeshare.api.app import configure_api
 from safeshare.http_security import SecurityHeaders
 from safeshare.services import SafeShare
-from safeshare.settings import Settings
+from safeshare.settings import Settings, load_settings
 from safeshare.store.engine import check_reachable, make_engine
 
 
 def create_app(settings: Settings | None = None, services: SafeShare | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = settings or load_settings()
     if services is None:
         engine = make_engine(settings.database_url)
         check_reachable(engine)

@@ -58,7 +58,7 @@ def _years_ago(years: int, month: int, day: int) -> dt.date:
     return dt.date(dt.date.today().year - years, month, day)
 
 
-# Each family: subjects as (key, details, holding agencies) and relationships (person, child, kind, PR).
+# Each family: subjects as (key, details, holding agencies), relationships (person, child, kind, PR), home.
 FAMILIES = [
     (
         [
@@ -78,6 +78,7 @@ FAMILIES = [
             ("dean", "leo", RelationshipKind.PARENT, True),
             ("mia", "leo", RelationshipKind.SIBLING, False),
         ],
+        Address(lines=("14 Larch Close", "Fernhill"), postcode="FN1 4LC"),
     ),
     (
         [
@@ -93,14 +94,9 @@ FAMILIES = [
             ("lorna", "jade", RelationshipKind.CARER, True),
             ("tyler", "jade", RelationshipKind.SIBLING, False),
         ],
+        Address(lines=("3 Millrace Court", "Fernhill"), postcode="FN3 2MC"),
     ),
 ]
-
-ADDRESSES = {
-    "Ashworth": Address(lines=("14 Larch Close", "Fernhill"), postcode="FN1 4LC"),
-    "Brennan": Address(lines=("3 Millrace Court", "Fernhill"), postcode="FN3 2MC"),
-}
-
 
 def load_demo(services: SafeShare) -> bool:
     """Load the demo partnership into an empty database; return False if it is already there."""
@@ -127,8 +123,8 @@ def load_demo(services: SafeShare) -> bool:
         )
         staff.setdefault(agency, []).append(services.directory.add_person(admin_actor, details, DEMO_PASSWORD))
     _name_governance(services, admin_actor, agency_ids, staff)
-    for subjects, relationships in FAMILIES:
-        _load_family(services, agency_ids, staff, subjects, relationships)
+    for subjects, relationships, home in FAMILIES:
+        _load_family(services, agency_ids, staff, subjects, relationships, home)
     return True
 
 
@@ -145,10 +141,12 @@ def _name_governance(services: SafeShare, admin: Actor, agency_ids: dict, staff:
         services.directory.name_governance_roles(admin, agency_ids[agency], roles)
 
 
-def _load_family(services: SafeShare, agency_ids: dict, staff: dict, subjects: list, relationships: list) -> None:
+def _load_family(
+    services: SafeShare, agency_ids: dict, staff: dict, subjects: list, relationships: list, home: Address
+) -> None:
     ids: dict[str, str] = {}
     for key, fields, holders in subjects:
-        details = SubjectDetails(addresses=(ADDRESSES[fields["family_name"]],), **fields)
+        details = SubjectDetails(addresses=(home,), **fields)
         first_actor = Actor.of(_with_role(staff, holders[0], Role.PRACTITIONER), Channel.CLI)
         ids[key] = services.subjects.add_subject(first_actor, details).id
         linker = Actor.of(_with_role(staff, holders[0], Role.INFORMATION_GOVERNANCE_LEAD), Channel.CLI)

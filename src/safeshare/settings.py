@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEVELOPMENT_SECRET = "development-only-secret-key-change-me"
@@ -59,3 +59,12 @@ class Settings(BaseSettings):
         if problems:
             raise UnsafeSettings("refusing unsafe production settings: " + "; ".join(problems))
         return self
+
+
+def load_settings() -> Settings:
+    """Settings from the environment, or one readable sentence saying what is wrong with them."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        problems = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in error.errors())
+        raise UnsafeSettings(problems) from None

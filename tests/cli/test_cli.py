@@ -77,3 +77,26 @@ def test_search_pages(cli, world):
     result = run("subjects", "search", "--name", "Lovelace", "--limit", "1", "--json", token=token_for(world, "practitioner_a"))
     page = json.loads(result.output)
     assert page["total"] == 2 and len(page["items"]) == 1
+
+
+def test_an_unreachable_database_is_one_clear_line_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("SAFESHARE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    runtime.reset()
+    try:
+        result = run("db", "upgrade")
+    finally:
+        runtime.reset()
+    assert result.exit_code == 3
+    assert "cannot reach the database at postgresql+psycopg://postgres@127.0.0.1:1/nowhere" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unsafe_production_settings_stop_the_cli_with_the_reason(monkeypatch):
+    monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "production")
+    runtime.reset()
+    try:
+        result = run("db", "upgrade")
+    finally:
+        runtime.reset()
+    assert result.exit_code == 3
+    assert "SAFESHARE_SECRET_KEY" in result.output

@@ -43,3 +43,21 @@ def test_upgrading_twice_changes_nothing(tmp_path, worker_id):
         assert version
     finally:
         engine.dispose()
+
+
+def test_migrated_ledger_refuses_update_and_delete(tmp_path, worker_id):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from safeshare.store.ledger_repository import LedgerRepository
+
+    engine = migrated_engine(tmp_path, worker_id)
+    try:
+        with engine.begin() as connection:
+            LedgerRepository(connection).append("decisions", "decision.recorded", {"n": 1})
+        for statement in ("UPDATE ledger_entries SET kind = 'x'", "DELETE FROM ledger_entries"):
+            with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+                connection.execute(text(statement))
+    finally:
+        engine.dispose()

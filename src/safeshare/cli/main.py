@@ -12,7 +12,7 @@ from safeshare.cli.ledger import ledger
 from safeshare.cli.runtime import console, engine, reports_errors, services
 from safeshare.cli.subjects import relationships, subjects
 from safeshare.services.accounts import SessionKind
-from safeshare.settings import Settings
+from safeshare.settings import load_settings
 
 app = typer.Typer(help="SafeShare: guided, recorded, need-to-know information sharing.", no_args_is_help=True)
 db = typer.Typer(help="The database.", no_args_is_help=True)
@@ -69,6 +69,6 @@ def serve(
 
     from safeshare.app import create_app
 
-    settings = Settings()
+    settings = load_settings()
     application = create_app(settings, services())
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)

@@ -19,7 +19,7 @@ from safeshare.domain.errors import SafeShareError
 from safeshare.services import SafeShare
 from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Actor, Channel
-from safeshare.settings import Settings, UnsafeSettings
+from safeshare.settings import UnsafeSettings, load_settings
 from safeshare.store.engine import DatabaseUnavailable, check_reachable, make_engine
 
 console = Console(soft_wrap=True)
@@ -30,14 +30,14 @@ TOKEN_HELP = "Bearer token from 'safeshare login' (or set SAFESHARE_TOKEN)."
 
 @functools.cache
 def engine() -> Engine:
-    connected = make_engine(Settings().database_url)
+    connected = make_engine(load_settings().database_url)
     check_reachable(connected)
     return connected
 
 
 @functools.cache
 def services() -> SafeShare:
-    return SafeShare.build(engine(), Settings())
+    return SafeShare.build(engine(), load_settings())
 
 
 def reset() -> None:

@@ -1,0 +1,40 @@
+import pytest
+
+from safeshare.demo import ADMIN_EMAIL, DEMO_PASSWORD, PEOPLE, load_demo
+from safeshare.domain.errors import Conflict
+from safeshare.domain.paging import PageRequest
+from safeshare.services.accounts import SessionKind
+from safeshare.services.subjects import SubjectSearch
+from safeshare.settings import Environment
+
+
+def test_demo_loads_once_and_every_demo_account_signs_in(services):
+    assert load_demo(services) is True
+    assert load_demo(services) is False  # idempotent
+    for _agency, local, *_ in PEOPLE[:3]:
+        token, actor = services.accounts.sign_in(f"{local}@fernhill.example", DEMO_PASSWORD, SessionKind.TOKEN)
+        assert token and actor.roles
+    _token, admin = services.accounts.sign_in(ADMIN_EMAIL, DEMO_PASSWORD, SessionKind.TOKEN)
+    assert services.directory.list_agencies(admin, PageRequest()).total == 7
+
+
+def test_demo_families_are_visible_only_to_agencies_that_hold_them(services):
+    load_demo(services)
+    _, teacher = services.accounts.sign_in("tara.teacher@fernhill.example", DEMO_PASSWORD, SessionKind.TOKEN)
+    _, officer = services.accounts.sign_in("pc.patel@fernhill.example", DEMO_PASSWORD, SessionKind.TOKEN)
+    found = services.subjects.search(teacher, SubjectSearch(name="Ashworth"), PageRequest())
+    assert [s.details.given_name for s in found.items] == ["Mia"]
+    assert services.subjects.search(officer, SubjectSearch(name="Mia"), PageRequest()).total == 0
+    view = services.subjects.view_subject(teacher, found.items[0].id)
+    assert view.relationships  # mother with parental responsibility, among others
+
+
+def test_demo_refuses_a_database_that_holds_a_real_partnership(services, world):
+    with pytest.raises(Conflict, match="already holds a partnership"):
+        load_demo(services)
+
+
+def test_demo_is_never_loaded_in_production(services, monkeypatch):
+    monkeypatch.setattr(services.context.settings, "environment", Environment.PRODUCTION)
+    with pytest.raises(Conflict, match="production"):
+        load_demo(services)
