@@ -260,6 +260,7 @@ class _Compiler:
             file, line = self.doc.start_where
             raise GuidanceError(file, line, f"flow starts at unknown step '{self.doc.start}'")
         self.route_outcomes: dict[str, Outcome] = {}
+        route_first: dict[str, LocDict] = {}
         compiled: list[CompiledStep] = []
         infos: list[StepInfo] = []
         edges: dict[str, list[tuple[str, LocDict]]] = {}
@@ -284,8 +285,8 @@ class _Compiler:
                 if not last and "when" not in br:
                     raise _err(br, "id", f"branch '{br['id']}' of step '{sid}' needs a 'when'; only the last branch may catch all")
                 if "when" in br:
-                    used = self.conditions.fields_used(br["when"])
-                    stray = sorted(used - set(fields))
+                    self.conditions.expression(br["when"], br.file, br.line_of("when"), lambda name: name)  # names and values first
+                    stray = sorted(self.conditions.fields_used(br["when"]) - set(fields))
                     if stray:
                         raise _err(br, "when", f"branch '{br['id']}' tests {', '.join(stray)}, which step '{sid}' does not ask; add the question to 'asks'")
                     tests.append(self.conditions.expression(br["when"], br.file, br.line_of("when"), lambda name: f"v{fields.index(name)}"))
@@ -297,8 +298,9 @@ class _Compiler:
                         raise _err(br, "outcome", f"unknown outcome '{br['outcome']}' (expected one of: {', '.join(o.value for o in Outcome)})") from None
                     route = br["route"]
                     known = self.route_outcomes.setdefault(route, outcome)
+                    first = route_first.setdefault(route, br)
                     if known is not outcome:
-                        raise _err(br, "route", f"route '{route}' already leads to '{known}', not '{outcome}'")
+                        raise _err(br, "route", f"route '{route}' already leads to '{known}' ({first.file}, line {first.line_of('route')}), not '{outcome}'")
                 else:
                     if br["next"] not in index:
                         raise _err(br, "next", f"branch '{br['id']}' goes to unknown step '{br['next']}'")

@@ -16,7 +16,6 @@ from .errors import GuidanceError
 from .file_schema import (
     CATCH_ALL_LISTS,
     GUIDANCE_FILE_SCHEMA,
-    LIST_SECTIONS,
     OVERLAY_FILE_SCHEMA,
     PATCH_FILE_SCHEMA,
     check_shape,
@@ -192,11 +191,14 @@ def _patch_branches(doc: GuidanceDocument, patch: LocDict, file: str) -> None:
     step_id = patch["step"]
     for i, step in enumerate(doc.steps):
         if step["id"] == step_id:
-            ops = LocDict({k: v for k, v in patch.items() if k != "step"})
+            ops = LocDict({k: v for k, v in patch.items() if k not in ("step", "also_asks")})
             ops.file, ops.line, ops.key_lines = patch.file, patch.line, patch.key_lines
             copy = LocDict(step)
             copy.file, copy.line, copy.key_lines = step.file, step.line, step.key_lines
-            copy["branches"] = _patch_list(list(step["branches"]), ops, f"branches of step '{step_id}'", file, catch_all=True)
+            if "also_asks" in patch:
+                copy["asks"] = [*step["asks"], *(q for q in patch["also_asks"] if q not in step["asks"])]
+            if ops:
+                copy["branches"] = _patch_list(list(step["branches"]), ops, f"branches of step '{step_id}'", file, catch_all=True)
             doc.steps[i] = copy
             return
     raise GuidanceError(file, patch.line_of("step"), f"no step '{step_id}' to patch")

@@ -1,6 +1,6 @@
 """Run compiled guidance over case facts.
 
-The compiler has already turned every condition into a closure and pre-sorted the advice
+The compiler has already turned every condition into generated Python and pre-sorted the advice
 rules by route, so `advise` is a short walk over a few steps and a filtered rule list.
 Trail entries depend only on a step's own answers, so they are cached per answer tuple.
 """

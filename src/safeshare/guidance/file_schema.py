@@ -217,6 +217,7 @@ def _list_patch(item_schema: dict[str, Any]) -> dict[str, Any]:
 _branch_patch = _list_patch(_branch)
 _branch_patch["required"] = ["step"]
 _branch_patch["properties"]["step"] = _id
+_branch_patch["properties"]["also_asks"] = {"type": "array", "minItems": 1, "items": _id}  # new branches may test new questions
 _branch_patch["minProperties"] = 2
 
 _patches = {

@@ -62,10 +62,23 @@ def installed_versions(extra_paths: Sequence[str | Path] | None = None) -> list[
     return versions
 
 
+_manifests: dict[tuple, dict] = {}
+
+
+def _manifest(directory: Path) -> dict:
+    """The manifest of a version directory, re-read only when the file changes."""
+    key = _fingerprint([directory / MANIFEST_FILE])
+    found = _manifests.get(key)
+    if found is None:
+        found, _ = read_manifest(directory)
+        _manifests[key] = found
+    return found
+
+
 def default_version(extra_paths: Sequence[str | Path] | None = None) -> str:
     defaults = []
     for version_id, directory in _version_dirs(search_paths(extra_paths)).items():
-        manifest, _ = read_manifest(directory)
+        manifest = _manifest(directory)
         if manifest.get("default"):
             defaults.append(version_id)
     if len(defaults) != 1:
@@ -91,8 +104,7 @@ def _fingerprint(paths: Sequence[Path]) -> tuple:
 
 def _version_fingerprint(directory: Path, dirs: dict[str, Path], seen: frozenset[str] = frozenset()) -> tuple:
     files = sorted(directory.glob("*.yaml"))
-    manifest, _ = read_manifest(directory)
-    base = manifest.get("extends")
+    base = _manifest(directory).get("extends")
     # A looping chain is reported properly when the version is read; just stop here.
     follow = base in dirs and base not in seen and base != directory.name
     base_part = _version_fingerprint(dirs[base], dirs, seen | {directory.name}) if follow else ()
@@ -134,3 +146,4 @@ def load_guidance(
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _manifests.clear()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, TypeVar
 
 from safeshare.domain.errors import Forbidden
 from safeshare.domain.permissions import Permission
+from safeshare.guidance import Guidance, load_guidance
 from safeshare.services.clock import Clock
 from safeshare.services.context import Actor
 from safeshare.settings import Settings
@@ -24,12 +25,18 @@ class ServiceContext:
     uow_factory: Callable[[], UnitOfWork]
     clock: Clock
     settings: Settings
+    _loaded_guidance: dict = field(default_factory=dict, repr=False)
 
-    def guidance(self, version: str | None = None):
-        """The installed guidance (with the partnership's overlays), loaded and validated once per version."""
-        from safeshare.guidance import load_guidance
+    def guidance(self, version: str | None = None) -> Guidance:
+        """The installed guidance (with the partnership's overlays), loaded and validated once per version.
 
-        return load_guidance(version or self.settings.guidance_version, tuple(self.settings.guidance_overlays))
+        Kept for the life of the process: changed guidance files take effect on restart.
+        """
+        version = version or self.settings.guidance_version
+        if version not in self._loaded_guidance:
+            overlays = tuple(self.settings.guidance_overlays)
+            self._loaded_guidance[version] = load_guidance(version, overlays)
+        return self._loaded_guidance[version]
 
 
 class Service:
