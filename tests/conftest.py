@@ -27,6 +27,26 @@ class FrozenClock:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _no_network():
+    """Tests talk only to this machine: a connection anywhere else fails the test that made it."""
+    import ipaddress
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def connect(sock, address):
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            if host != "localhost" and not ipaddress.ip_address(host).is_loopback:
+                raise RuntimeError(f"tests may not reach the network ({host})")
+        return real_connect(sock, address)
+
+    socket.socket.connect = connect
+    yield
+    socket.socket.connect = real_connect
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _cheap_argon2id():
     """Still argon2id, at the lowest cost, so the suite does not spend its time hashing."""
     from argon2 import PasswordHasher

@@ -37,3 +37,10 @@ def test_settings_come_from_prefixed_environment(monkeypatch):
     monkeypatch.setenv("SAFESHARE_SECRET_KEY", "short")
     with pytest.raises(ValidationError, match="at least 32 characters"):
         Settings()
+
+
+def test_the_suite_cannot_reach_the_network():
+    import socket
+
+    with socket.socket() as sock, pytest.raises(RuntimeError, match="may not reach the network"):
+        sock.connect(("192.0.2.1", 80))

@@ -100,3 +100,13 @@ def test_unsafe_production_settings_stop_the_cli_with_the_reason(monkeypatch):
         runtime.reset()
     assert result.exit_code == 3
     assert "SAFESHARE_SECRET_KEY" in result.output
+
+
+def test_login_prints_a_token_and_logout_ends_it(cli, world):
+    result = runner.invoke(app, ["login", "--email", "practitioner_a@agency.example"], input=PASSWORD + "\n")
+    assert result.exit_code == 0, result.output
+    token = result.output.split("SAFESHARE_TOKEN=")[1].split()[0]
+    assert run("subjects", "search", "--name", "Ada", token=token).exit_code == 0
+    assert run("logout", token=token).exit_code == 0
+    after = run("subjects", "search", "--name", "Ada", token=token)
+    assert after.exit_code == 1 and "not signed in" in after.output

@@ -9,7 +9,7 @@ import typer
 from safeshare.cli.decisions import decide, decisions
 from safeshare.cli.directory import agencies, people
 from safeshare.cli.ledger import ledger
-from safeshare.cli.runtime import console, engine, reports_errors, services
+from safeshare.cli.runtime import TOKEN_HELP, actor_for, console, engine, reports_errors, services
 from safeshare.cli.subjects import relationships, subjects
 from safeshare.services.accounts import SessionKind
 from safeshare.settings import load_settings
@@ -56,6 +56,15 @@ def login(email: Annotated[str, typer.Option(prompt=True)]) -> None:
     token, _ = services().accounts.sign_in(email, password, SessionKind.TOKEN)
     console.print("Signed in. Run this so later commands act as you:")
     typer.echo(f"export SAFESHARE_TOKEN={token}")
+
+
+@app.command()
+@reports_errors
+def logout(token: Annotated[str | None, typer.Option(envvar="SAFESHARE_TOKEN", help=TOKEN_HELP)] = None) -> None:
+    """End the session behind your token."""
+    actor_for(token)
+    services().accounts.sign_out(token)
+    console.print("Signed out. You can unset SAFESHARE_TOKEN.")
 
 
 @app.command()
