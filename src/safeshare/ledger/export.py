@@ -180,9 +180,10 @@ def export_with_checkpoint(
     origin_prefix: str = DEFAULT_ORIGIN_PREFIX,
     key_name: str = DEFAULT_KEY_NAME,
 ) -> tuple[VerificationReport, Checkpoint]:
-    """Verify while exporting (also against ``earlier_checkpoints``), then sign a
-    checkpoint for exactly the exported entries. A damaged log is refused with
-    ``LedgerIntegrityError`` and no files are left behind."""
+    """Verify while exporting (also against ``earlier_checkpoints``, which must be signed
+    by the same key), then sign a checkpoint for exactly the exported entries. A damaged
+    log is refused with ``LedgerIntegrityError`` and no files are left behind. Exports
+    always start at seq 1: the chain and the Merkle root need every earlier entry."""
     export_path, checkpoint_path = Path(export_path), Path(checkpoint_path)
     try:
         with open(export_path, "wb") as out:

@@ -31,6 +31,7 @@ BLOCK = 1 << BLOCK_BITS
 STREAM_CHUNK = 1 << 16
 PARALLEL_MIN = 1 << 17
 
+
 class Scan(NamedTuple):
     good: int  # entries from the start of the scan that passed every check
     block_roots: list[bytes]  # roots of consecutive BLOCK-leaf blocks (last may be partial)
@@ -213,11 +214,11 @@ def scan_in_two_processes(entries: Sequence[tuple], log: str, cuts: Sequence[int
     child_result = None
     try:
         totals.add(scan_chunk(islice(entries, split), 0, log, GENESIS_CHAIN, cuts))
-        if totals.failure is not None:
-            os.kill(pid, signal.SIGKILL)
-        else:
+        if totals.failure is None:
             child_result = _read_all(read_end)
     finally:
+        if child_result is None:  # the first half failed (or we were interrupted): stop the child
+            os.kill(pid, signal.SIGKILL)
         os.close(read_end)
         _, status = os.waitpid(pid, 0)
     if totals.failure is not None:

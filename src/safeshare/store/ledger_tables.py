@@ -1,0 +1,132 @@
+"""Core tables for the ledger, and the database-level refusal of UPDATE, DELETE (and, on
+PostgreSQL, TRUNCATE) on them.
+
+Values are stored exactly as hashed: ``recorded_at`` is the canonical UTC text (fixed
+width, so it sorts and range-filters like a timestamp) and ``payload`` the canonical JSON
+text, so reading a row back can never change the bytes the hashes cover.
+
+The triggers stop mistakes and ordinary application roles. An owner or superuser can
+still drop or disable them (or set ``session_replication_role = replica`` on
+PostgreSQL); the hash chain and signed checkpoints are what reveal that kind of change.
+For defence in depth also ``REVOKE UPDATE, DELETE, TRUNCATE`` from the application role.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    DDL,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    ForeignKeyConstraint,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    event,
+)
+
+from safeshare.store.metadata import metadata
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("log", String(64), nullable=False),
+    Column("seq", BigInteger, nullable=False, autoincrement=False),
+    Column("kind", String(100), nullable=False),
+    Column("recorded_at", String(27), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("corrects", BigInteger, nullable=True),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("chain_hash", LargeBinary(32), nullable=False),
+    PrimaryKeyConstraint("log", "seq"),
+    ForeignKeyConstraint(["log", "corrects"], ["ledger_entries.log", "ledger_entries.seq"]),
+    CheckConstraint("seq >= 1", name="seq_positive"),
+    CheckConstraint("corrects IS NULL OR (corrects >= 1 AND corrects < seq)", name="corrects_earlier"),
+)
+
+ledger_checkpoints = Table(
+    "ledger_checkpoints",
+    metadata,
+    Column("log", String(64), nullable=False),
+    Column("tree_size", BigInteger, nullable=False, autoincrement=False),
+    Column("signed_at", String(27), nullable=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),  # the full signed checkpoint text
+    PrimaryKeyConstraint("log", "tree_size", "signed_at"),
+    CheckConstraint("tree_size >= 0", name="tree_size_not_negative"),
+)
+
+PROTECTED_TABLES = (ledger_entries.name, ledger_checkpoints.name)
+
+
+def _sqlite_ddl(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER {table}_refuse_{op.lower()} BEFORE {op} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, '{table} is append-only - {op} refused'); END"
+        for op in ("UPDATE", "DELETE")
+    ]
+
+
+def _postgresql_ddl(table: str) -> list[str]:
+    function = f"{table}_refuse_change"
+    return [
+        f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n"
+        "    RAISE EXCEPTION USING\n"
+        "        ERRCODE = 'restrict_violation',\n"
+        f"        MESSAGE = '{table} is append-only - ' || TG_OP || ' refused';\n"
+        "END\n"
+        "$$",
+        f"CREATE TRIGGER {table}_refuse_update_delete BEFORE UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {function}()",
+        f"CREATE TRIGGER {table}_refuse_truncate BEFORE TRUNCATE ON {table} "
+        f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()",
+    ]
+
+
+def _sqlite_drop_ddl(table: str) -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS {table}_refuse_{op}" for op in ("update", "delete")]
+
+
+def _postgresql_drop_ddl(table: str) -> list[str]:
+    return [
+        f"DROP TRIGGER IF EXISTS {table}_refuse_update_delete ON {table}",
+        f"DROP TRIGGER IF EXISTS {table}_refuse_truncate ON {table}",
+        f"DROP FUNCTION IF EXISTS {table}_refuse_change()",
+    ]
+
+
+_CREATE = {"sqlite": _sqlite_ddl, "postgresql": _postgresql_ddl}
+_DROP = {"sqlite": _sqlite_drop_ddl, "postgresql": _postgresql_drop_ddl}
+
+
+def ledger_protection_ddl(dialect_name: str, tables: tuple[str, ...] = PROTECTED_TABLES) -> list[str]:
+    """Statements that make the ledger tables refuse UPDATE/DELETE (for Alembic:
+    ``for sql in ledger_protection_ddl(op.get_bind().dialect.name): op.execute(sql)``).
+    Empty for dialects without support. Contains no ``%`` or ``:name`` so it passes
+    unchanged through ``DDL()`` and ``text()``."""
+    build = _CREATE.get(dialect_name)
+    return [sql for table in tables for sql in build(table)] if build else []
+
+
+def drop_ledger_protection_ddl(
+    dialect_name: str, tables: tuple[str, ...] = PROTECTED_TABLES
+) -> list[str]:
+    """The reverse of ``ledger_protection_ddl`` (Alembic downgrades)."""
+    build = _DROP.get(dialect_name)
+    return [sql for table in tables for sql in build(table)] if build else []
+
+
+def _protect_on_create(table: Table) -> None:
+    for dialect_name in _CREATE:
+        for sql in ledger_protection_ddl(dialect_name, (table.name,)):
+            event.listen(table, "after_create", DDL(sql).execute_if(dialect=dialect_name))
+    # Dropping the table drops its triggers; the PostgreSQL function would be left behind.
+    drop_function = f"DROP FUNCTION IF EXISTS {table.name}_refuse_change()"
+    event.listen(table, "after_drop", DDL(drop_function).execute_if(dialect="postgresql"))
+
+
+_protect_on_create(ledger_entries)
+_protect_on_create(ledger_checkpoints)
