@@ -6,14 +6,40 @@ INSTALLED := $(VENV)/.installed
 PYTEST := $(PY) -m pytest -n 2 -q
 export SAFESHARE_DATABASE_URL ?= sqlite:///var/safeshare.db
 
-.PHONY: run test test-sqlite test-postgres bench install migration clean
+GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
+GOVUK_STATIC := src/safeshare/web/static/govuk
+ASSETS := $(GOVUK_STATIC)/.installed
+CHROMIUM := /usr/bin/chromium
 
-install: $(INSTALLED)
+.PHONY: run test test-sqlite test-postgres test-browser bench install assets chromium migration clean
+
+install: $(INSTALLED) $(ASSETS)
 
 $(INSTALLED): pyproject.toml constraints.txt
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(INSTALLED)
+
+# GOV.UK Frontend's stylesheet, script, fonts and images, from the pinned npm package, served at /assets/.
+assets: $(ASSETS)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(ASSETS): node_modules/.package-lock.json
+	rm -rf $(GOVUK_STATIC)
+	mkdir -p $(GOVUK_STATIC)
+	cp $(GOVUK_DIST)/govuk-frontend.min.css $(GOVUK_DIST)/govuk-frontend.min.css.map $(GOVUK_STATIC)/
+	cp $(GOVUK_DIST)/govuk-frontend.min.js $(GOVUK_DIST)/govuk-frontend.min.js.map $(GOVUK_STATIC)/
+	cp -r $(GOVUK_DIST)/assets/fonts $(GOVUK_DIST)/assets/images $(GOVUK_STATIC)/
+	touch $@
+
+# The browser tests drive Debian's Chromium; they never download a browser of their own.
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium) || \
+		echo "Chromium could not be installed: the browser tests will be skipped (or fail under CI=true)."
 
 run: install
 	$(VENV)/bin/safeshare db upgrade
@@ -25,11 +51,14 @@ test: install
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
-test-sqlite: install
+test-sqlite: install chromium
 	SAFESHARE_TEST_DATABASE=sqlite $(PYTEST)
 
 test-postgres: install
 	SAFESHARE_TEST_DATABASE=postgresql $(PYTEST) -m "not browser"
+
+test-browser: install chromium
+	SAFESHARE_TEST_DATABASE=sqlite $(PYTEST) -m browser tests/web
 
 bench: install
 	$(PY) -m bench.run
@@ -39,4 +68,4 @@ migration: install
 	$(PY) -m safeshare.store.autogenerate "$(MESSAGE)"
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules $(GOVUK_STATIC)

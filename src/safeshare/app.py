@@ -10,6 +10,7 @@ from safeshare.http_security import SecurityHeaders
 from safeshare.services import SafeShare
 from safeshare.settings import Settings, load_settings
 from safeshare.store.engine import check_reachable, make_engine
+from safeshare.web import configure_web
 
 
 def create_app(settings: Settings | None = None, services: SafeShare | None = None) -> FastAPI:
@@ -28,5 +29,6 @@ def create_app(settings: Settings | None = None, services: SafeShare | None = No
     app.state.services = services
     app.state.settings = settings
     configure_api(app)
+    configure_web(app, settings)
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
     return app

@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     api_token_hours: int = Field(default=12, ge=1)
     max_failed_sign_ins: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)
+    # The partnership's default time to answer a request for information, by urgency (R11).
+    respond_within_hours_immediate: int = Field(default=2, ge=1)
+    respond_within_hours_urgent: int = Field(default=24, ge=1)
+    respond_within_hours_routine: int = Field(default=240, ge=1)
+    # Break-glass (emergency) access: how long it lasts, and how recently the password must have been confirmed.
+    break_glass_hours: int = Field(default=4, ge=1, le=24)
+    break_glass_reauth_minutes: int = Field(default=5, ge=1, le=60)
     guidance_version: str | None = None
     guidance_overlays: list[Path] = []
     host: str = "127.0.0.1"

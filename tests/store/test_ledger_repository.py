@@ -65,7 +65,7 @@ def _postgres_engine():
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request, tmp_path):
+def ledger_engine(request, tmp_path):
     yield from (_sqlite_engine(tmp_path) if request.param == "sqlite" else _postgres_engine())
 
 
@@ -74,9 +74,9 @@ def postgres_engine():
     yield from _postgres_engine()
 
 
-def test_appended_entries_read_back_exactly(engine):
+def test_appended_entries_read_back_exactly(ledger_engine):
     clock = TickingClock()
-    with engine.begin() as connection:
+    with ledger_engine.begin() as connection:
         ledger = LedgerRepository(connection, clock=clock)
         first = ledger.append("decisions", "decision.recorded", {"case": "C-1", "note": "ü €"})
         batch = ledger.append_many(
@@ -87,7 +87,7 @@ def test_appended_entries_read_back_exactly(engine):
     assert [first.seq, *(e.seq for e in batch), access.seq] == [1, 2, 3, 1]
     assert batch[1].corrects == 1 and batch[1].payload == {"case": "C-1", "fix": 1}
     assert first.recorded_at == "2025-06-01T09:00:00.001500Z"
-    with engine.connect() as connection:
+    with ledger_engine.connect() as connection:
         ledger = LedgerRepository(connection)
         assert list(ledger.iter_entries("decisions")) == [first, *batch]
         assert ledger.get("decisions", 3) == batch[1]
@@ -99,18 +99,18 @@ def test_appended_entries_read_back_exactly(engine):
 
 
 @pytest.mark.parametrize("batch_size", [1, 2, 7, 10, 11])
-def test_iteration_streams_in_seq_order_in_batches(engine, batch_size):
-    with engine.begin() as connection:
+def test_iteration_streams_in_seq_order_in_batches(ledger_engine, batch_size):
+    with ledger_engine.begin() as connection:
         written = LedgerRepository(connection).append_many("access", [("subject.view", {"n": n}) for n in range(10)])
-    with engine.connect() as connection:
+    with ledger_engine.connect() as connection:
         ledger = LedgerRepository(connection)
         assert list(ledger.iter_entries("access", batch_size=batch_size)) == written
         assert list(ledger.iter_entries("access", batch_size=batch_size, start_seq=4, stop_seq=8)) == written[3:8]
         assert list(ledger.iter_entries("nothing", batch_size=batch_size)) == []
 
 
-def test_the_callers_rollback_takes_the_entries_with_it(engine):
-    with engine.connect() as connection:
+def test_the_callers_rollback_takes_the_entries_with_it(ledger_engine):
+    with ledger_engine.connect() as connection:
         LedgerRepository(connection).append("decisions", "decision.recorded", {"case": "C-1"})
         connection.rollback()
         assert LedgerRepository(connection).count("decisions") == 0
@@ -118,8 +118,8 @@ def test_the_callers_rollback_takes_the_entries_with_it(engine):
 
 
 @pytest.mark.parametrize("corrects", [0, 1, 5, True, "1"])
-def test_corrections_must_refer_to_an_earlier_entry(engine, corrects):
-    with engine.begin() as connection:
+def test_corrections_must_refer_to_an_earlier_entry(ledger_engine, corrects):
+    with ledger_engine.begin() as connection:
         ledger = LedgerRepository(connection)
         with pytest.raises(ValueError, match="corrects"):
             ledger.append("decisions", "decision.corrected", {}, corrects=corrects)
@@ -127,8 +127,8 @@ def test_corrections_must_refer_to_an_earlier_entry(engine, corrects):
 
 
 @pytest.mark.parametrize(("kind", "payload"), [("Bad Kind", {}), ("ok", {"when": datetime.now(UTC)})])
-def test_invalid_entries_are_refused_before_touching_the_database(engine, kind, payload):
-    with engine.begin() as connection:
+def test_invalid_entries_are_refused_before_touching_the_database(ledger_engine, kind, payload):
+    with ledger_engine.begin() as connection:
         with pytest.raises((ValueError, TypeError)):
             LedgerRepository(connection).append("decisions", kind, payload)
         assert LedgerRepository(connection).count("decisions") == 0
@@ -140,35 +140,35 @@ REFUSED = {
 }
 
 
-def _one_of_each(engine):
-    with engine.begin() as connection:
+def _one_of_each(ledger_engine):
+    with ledger_engine.begin() as connection:
         ledger = LedgerRepository(connection)
         entry = ledger.append("decisions", "decision.recorded", {"case": "C-1"})
         ledger.save_checkpoint(sign_checkpoint("decisions", 1, entry.leaf_hash, SIGNING_KEY))
 
 
 @pytest.mark.parametrize("table", ["ledger_entries", "ledger_checkpoints"])
-def test_the_database_refuses_to_change_or_remove_ledger_rows(engine, table):
-    _one_of_each(engine)
-    for statement in REFUSED[engine.dialect.name]:
-        with engine.connect() as connection:
+def test_the_database_refuses_to_change_or_remove_ledger_rows(ledger_engine, table):
+    _one_of_each(ledger_engine)
+    for statement in REFUSED[ledger_engine.dialect.name]:
+        with ledger_engine.connect() as connection:
             with pytest.raises(IntegrityError, match=f"{table} is append-only"):
                 connection.execute(text(statement.format(t=table)))
             connection.rollback()
-    with engine.connect() as connection:
+    with ledger_engine.connect() as connection:
         assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one() == 1
 
 
-def test_protection_ddl_survives_text_and_can_be_dropped_and_restored(engine):
-    dialect = engine.dialect.name
-    _one_of_each(engine)
-    with engine.begin() as connection:
+def test_protection_ddl_survives_text_and_can_be_dropped_and_restored(ledger_engine):
+    dialect = ledger_engine.dialect.name
+    _one_of_each(ledger_engine)
+    with ledger_engine.begin() as connection:
         for statement in drop_ledger_protection_ddl(dialect):
             connection.execute(text(statement))
         connection.execute(text("UPDATE ledger_entries SET kind = 'changed'"))  # unprotected now
         for statement in ledger_protection_ddl(dialect):  # what a migration would run
             connection.execute(text(statement))
-    with engine.connect() as connection:
+    with ledger_engine.connect() as connection:
         with pytest.raises(IntegrityError, match="append-only"):
             connection.execute(text("DELETE FROM ledger_entries"))
         connection.rollback()
@@ -182,8 +182,8 @@ def test_protection_ddl_is_plain_sql_for_each_dialect():
     assert ledger_protection_ddl("mysql") == [] == drop_ledger_protection_ddl("mysql")
 
 
-def test_checkpoints_are_stored_and_verify_the_stored_log(engine):
-    with engine.begin() as connection:
+def test_checkpoints_are_stored_and_verify_the_stored_log(ledger_engine):
+    with ledger_engine.begin() as connection:
         ledger = LedgerRepository(connection)
         ledger.append_many("decisions", [("decision.recorded", {"n": n}) for n in range(5)])
         size, root = ledger.tree_head("decisions")
@@ -192,16 +192,19 @@ def test_checkpoints_are_stored_and_verify_the_stored_log(engine):
         ledger.append("decisions", "decision.recorded", {"n": 5})
         later = sign_checkpoint("decisions", *ledger.tree_head("decisions"), SIGNING_KEY)
         ledger.save_checkpoint(later)
-    with engine.connect() as connection:
+    with ledger_engine.connect() as connection:
         ledger = LedgerRepository(connection)
         assert ledger.checkpoints("decisions") == [early, later]
         assert ledger.checkpoints("access") == []
-        report = verify_entries(ledger.iter_entries("decisions"), ledger.checkpoints("decisions"), SIGNING_KEY.public_key())
+        report = ledger.verify("decisions", SIGNING_KEY.public_key())
         assert report.ok and report.checkpoints_checked == 2 and report.root_hash == later.root_hash
+        assert report == verify_entries(list(ledger.iter_entries("decisions")), [early, later], SIGNING_KEY.public_key())
+        empty = ledger.verify("access", SIGNING_KEY.public_key())
+        assert empty.ok and empty.log == "access" and empty.tree_size == 0
         assert len(ledger.leaf_hashes("decisions", tree_size=5)) == 5
 
 
-def _append_concurrently(engine, writers: int, appends: int) -> list[BaseException]:
+def _append_concurrently(ledger_engine, writers: int, appends: int) -> list[BaseException]:
     errors: list[BaseException] = []
     start = threading.Barrier(writers)
 
@@ -209,7 +212,7 @@ def _append_concurrently(engine, writers: int, appends: int) -> list[BaseExcepti
         try:
             start.wait()
             for n in range(appends):
-                with engine.begin() as connection:
+                with ledger_engine.begin() as connection:
                     ledger = LedgerRepository(connection)
                     if n % 3:
                         ledger.append("decisions", "decision.recorded", {"writer": writer, "n": n})
@@ -226,10 +229,10 @@ def _append_concurrently(engine, writers: int, appends: int) -> list[BaseExcepti
     return errors
 
 
-def test_concurrent_writers_never_share_a_seq_or_fork_the_chain(engine):
+def test_concurrent_writers_never_share_a_seq_or_fork_the_chain(ledger_engine):
     writers, appends = 4, 12
-    assert _append_concurrently(engine, writers, appends) == []
-    with engine.connect() as connection:
+    assert _append_concurrently(ledger_engine, writers, appends) == []
+    with ledger_engine.connect() as connection:
         entries = list(LedgerRepository(connection).iter_entries("decisions"))
     per_writer = appends + 2 * ((appends + 2) // 3)
     assert [e.seq for e in entries] == list(range(1, writers * per_writer + 1))

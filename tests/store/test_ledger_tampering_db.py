@@ -17,7 +17,7 @@ from safeshare.store.engine import make_engine
 from safeshare.store.ledger_repository import LedgerRepository
 from safeshare.store.ledger_tables import drop_ledger_protection_ddl, ledger_checkpoints, ledger_entries
 from safeshare.store.metadata import metadata
-from tests.ledger.builders import SIGNING_KEY, first_difference, flip_byte
+from tests.ledger.builders import SIGNING_KEY, checkpoint_for, first_difference, flip_byte, reseal
 
 SIZE = 12
 
@@ -160,3 +160,22 @@ def test_the_pristine_copy_verifies(pristine, tmp_path):
     stored = _read(tmp_path / "copy.db")
     assert stored == genuine
     assert verify_entries(stored, checkpoint, SIGNING_KEY.public_key()).ok
+
+
+def test_a_rewrite_with_recomputed_hashes_is_caught_by_checkpoints_kept_elsewhere(pristine, tmp_path):
+    path, genuine, latest = pristine
+    earlier = checkpoint_for(genuine, 4)  # signed when the log had 4 entries, kept by an auditor
+    edited = list(genuine)
+    edited[6] = edited[6]._replace(payload_json=edited[6].payload_json.replace('"C-7"', '"C-0"'))
+    forged = reseal(edited, 6)
+    shutil.copyfile(path, tmp_path / "rewritten.db")
+    _attack(tmp_path / "rewritten.db", [
+        ("UPDATE ledger_entries SET payload = ?, leaf_hash = ?, chain_hash = ?" + WHERE,
+         (e.payload_json, e.leaf_hash, e.chain_hash, e.seq))
+        for e in forged[6:]
+    ])
+    stored = _read(tmp_path / "rewritten.db")
+    assert verify_entries(stored).ok  # consistent with itself
+    report = verify_entries(stored, [earlier, latest], SIGNING_KEY.public_key())
+    assert not report.ok and report.first_bad_seq is None
+    assert report.bad_range == (5, SIZE)

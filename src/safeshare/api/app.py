@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from safeshare.api.errors import install_error_handlers
-from safeshare.api.routes import auth, decisions, directory, subjects
+from safeshare.api.routes import access, auth, consents, decisions, directory, disclosures, requests, subjects
 
 API_PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
     router = APIRouter(prefix=API_PREFIX)
-    for module in (auth, directory, subjects, decisions):
+    for module in (auth, directory, subjects, decisions, consents, requests, disclosures, access):
         router.include_router(module.router)
     return router
 

@@ -6,7 +6,9 @@ from typing import Annotated
 
 import typer
 
+from safeshare.cli.consents import consent
 from safeshare.cli.decisions import decide, decisions
+from safeshare.cli.exchange import access, break_glass, disclosures, requests
 from safeshare.cli.directory import agencies, people
 from safeshare.cli.ledger import ledger
 from safeshare.cli.runtime import TOKEN_HELP, actor_for, console, engine, reports_errors, services
@@ -24,6 +26,11 @@ app.add_typer(people, name="people")
 app.add_typer(subjects, name="subjects")
 app.add_typer(relationships, name="relationships")
 app.add_typer(decisions, name="decisions")
+app.add_typer(consent, name="consent")
+app.add_typer(requests, name="requests")
+app.add_typer(disclosures, name="disclosures")
+app.add_typer(break_glass, name="break-glass")
+app.add_typer(access, name="access")
 app.add_typer(ledger, name="ledger")
 app.command("decide")(reports_errors(decide))
 

@@ -107,6 +107,11 @@ class DecisionInput(DomainModel):
     lawful_bases: tuple[str, ...] = Field(default=(), description="Ids from the advice's candidate lawful bases.")
     secure_method: str | None = Field(default=None, max_length=500)
     consent: ConsentDetails | None = None
+    consent_id: str | None = Field(
+        default=None,
+        description="A consent in the register. When given, the service reads the consent facts and details from "
+        "the register (withdrawn or out-of-scope consent does not count as given) instead of taking them from the caller.",
+    )
     consent_override_reason: str | None = Field(default=None, max_length=2000)
     perceived_risk: str = Field(default="", max_length=4000, description="The risk as perceived at the time.")
     advice_sought: tuple[AdviceSought, ...] = ()

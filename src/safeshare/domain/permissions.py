@@ -20,6 +20,8 @@ class Permission(StrEnum):
     DECISIONS_RECORD = "decisions:record"
     DECISIONS_READ = "decisions:read"
     CONSENT_RECORD = "consent:record"
+    CONSENT_READ = "consent:read"
+    CONSENT_CONFLICTS = "consent:conflicts"
     REQUESTS_SEND = "requests:send"
     REQUESTS_ANSWER = "requests:answer"
     DISCLOSURES_SEND = "disclosures:send"
@@ -42,6 +44,7 @@ _CASEWORK = frozenset(
         Permission.DECISIONS_RECORD,
         Permission.DECISIONS_READ,
         Permission.CONSENT_RECORD,
+        Permission.CONSENT_READ,
         Permission.REQUESTS_SEND,
         Permission.REQUESTS_ANSWER,
         Permission.DISCLOSURES_SEND,
@@ -64,7 +67,8 @@ _GOVERNANCE = frozenset(
 # Governance roles advise on and oversee sharing; they do not see case records by virtue of the role.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: _CASEWORK,
-    Role.DESIGNATED_SAFEGUARDING_LEAD: _CASEWORK | {Permission.OVERSIGHT_READ},
+    # Conflicts over consent (child and parent, or two parents) go to the safeguarding lead (004 Appendix 1 q4).
+    Role.DESIGNATED_SAFEGUARDING_LEAD: _CASEWORK | {Permission.OVERSIGHT_READ, Permission.CONSENT_CONFLICTS},
     Role.MANAGER: _CASEWORK | {Permission.OVERSIGHT_READ},
     Role.INFORMATION_GOVERNANCE_LEAD: _GOVERNANCE,
     Role.CALDICOTT_GUARDIAN: _GOVERNANCE,

@@ -9,6 +9,12 @@ Canonical JSON (payloads and entries)
     Floats use Python's shortest round-trip repr; prefer strings or integers for values
     another tool must reproduce byte for byte.
 
+    Because keys are sorted and there is no whitespace, the text of an object is its members'
+    texts joined in key order. ``canonical_object`` uses that to splice in ``CanonicalJson``
+    fragments encoded earlier (e.g. the same advice in many decision records) instead of
+    encoding them again; the result is byte for byte what ``canonical_json`` gives for the
+    decoded payload.
+
 Timestamps
     UTC, ISO 8601, always microseconds and a ``Z``: ``2025-01-02T03:04:05.000006Z``
     (27 characters, so text order is time order).
@@ -39,23 +45,86 @@ TIMESTAMP_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 ENTRY_TEMPLATE = '{"corrects":%s,"kind":"%s","log":"%s","payload":%s,"recorded_at":"%s","seq":%d}'
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
-def canonical_json(payload: dict) -> str:
+class CanonicalJson(str):
+    """Text already in canonical form, as made by ``canonical_fragment`` or ``canonical_object``.
+
+    ``canonical_json`` passes it through and ``canonical_object`` splices it in without
+    decoding it. Nothing checks the text again, so make it only with those two functions.
+    """
+
+    __slots__ = ()
+
+
+def canonical_json(payload: dict | CanonicalJson) -> str:
     """The canonical JSON text of a payload dict (see module docstring)."""
+    if type(payload) is CanonicalJson:
+        return str(payload)
     if type(payload) is not dict:
         raise TypeError(f"payload must be a dict, not {type(payload).__name__}")
-    _check_json_value(payload, "payload")
+    return _encode(payload, "payload")
+
+
+def canonical_fragment(payload: dict) -> CanonicalJson:
+    """``canonical_json(payload)``, marked so that ``canonical_object`` can reuse it."""
+    return CanonicalJson(canonical_json(payload))
+
+
+def canonical_object(members: dict, *, json_types_only: bool = False) -> CanonicalJson:
+    """The canonical JSON of a dict whose values may be ``CanonicalJson`` fragments, which are
+    used as they are; equal to ``canonical_json`` of the same dict with the fragments decoded.
+
+    ``json_types_only=True`` skips the walk that refuses values which would not read back the
+    same (tuples, non-string keys, other types): only for members that can hold nothing else,
+    such as pydantic's ``model_dump(mode="json")``. NaN, infinities and lone surrogates are
+    still refused.
+    """
+    if type(members) is not dict:
+        raise TypeError(f"payload must be a dict, not {type(members).__name__}")
+    fragments = [(key, value) for key, value in members.items() if type(value) is CanonicalJson]
+    # Encode the rest in one go, with a marker string where each fragment goes, then swap them.
+    markers = {key: f"\x00fragment {index}\x00" for index, (key, _) in enumerate(fragments)}
+    text = _encode({**members, **markers}, "payload", checked=not json_types_only)
+    spots = []
+    for key, fragment in fragments:
+        marker = json.dumps(markers[key], ensure_ascii=False)
+        at = text.find(marker)
+        if at < 0 or text.find(marker, at + 1) >= 0:  # the payload holds the same text: go member by member
+            return _object_by_member(members)
+        spots.append((at, at + len(marker), fragment))
+    parts, done = [], 0
+    for start, end, fragment in sorted(spots):
+        parts += (text[done:start], fragment)
+        done = end
+    parts.append(text[done:])
+    return CanonicalJson("".join(parts))
+
+
+def _object_by_member(members: dict) -> CanonicalJson:
+    for key in members:
+        if type(key) is not str:
+            raise TypeError(f"payload has a non-string key {key!r}")
+    parts = []
+    for key in sorted(members):
+        value = members[key]
+        text = value if type(value) is CanonicalJson else _encode(value, f"payload.{key}")
+        parts.append(_encode(key, "payload") + ":" + text)
+    return CanonicalJson("{" + ",".join(parts) + "}")
+
+
+def _encode(value: object, where: str, checked: bool = True) -> str:
+    if checked:
+        _check_json_value(value, where)
     try:
-        text = json.dumps(
-            payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-        )
+        text = _ENCODER.encode(value)
     except ValueError as exc:
-        raise ValueError(f"payload is not representable as JSON: {exc}") from None
+        raise ValueError(f"{where} is not representable as JSON: {exc}") from None
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError("payload contains text that is not valid Unicode (lone surrogate)") from None
+        raise ValueError(f"{where} contains text that is not valid Unicode (lone surrogate)") from None
     return text
 
 

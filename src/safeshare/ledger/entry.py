@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from safeshare.ledger.encoding import (
+    CanonicalJson,
     canonical_json,
     check_kind,
     check_log_name,
@@ -60,10 +61,11 @@ class LedgerEntry(NamedTuple):
 
 
 class NewEntry(NamedTuple):
-    """What a caller asks to append; seq, time and hashes are assigned by the ledger."""
+    """What a caller asks to append; seq, time and hashes are assigned by the ledger. The
+    payload is a dict, or its canonical JSON already encoded (``CanonicalJson``)."""
 
     kind: str
-    payload: dict
+    payload: dict | CanonicalJson
     corrects: int | None = None
 
 

@@ -6,12 +6,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from safeshare.services.access_history import AccessHistoryService
 from safeshare.services.accounts import AccountService
 from safeshare.services.bootstrap import BootstrapService
+from safeshare.services.break_glass import BreakGlassService
+from safeshare.services.consents import ConsentService
 from safeshare.services.decisions import DecisionService
 from safeshare.services.ledger import LedgerService
 from safeshare.services.clock import Clock, utc_now
 from safeshare.services.directory import DirectoryService
+from safeshare.services.disclosures import DisclosureService
+from safeshare.services.requests import RequestService
 from safeshare.services.subjects import SubjectService
 from safeshare.services.use_case import ServiceContext
 from safeshare.settings import Settings
@@ -31,6 +36,11 @@ class SafeShare:
         self.directory = DirectoryService(self.context)
         self.ledger = LedgerService(self.context)
         self.subjects = SubjectService(self.context)
+        self.access_history = AccessHistoryService(self.context)
+        self.break_glass = BreakGlassService(self.context)
+        self.consents = ConsentService(self.context)
+        self.disclosures = DisclosureService(self.context)
+        self.requests = RequestService(self.context)
 
     @classmethod
     def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:

@@ -2,62 +2,126 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from safeshare.domain.access import Grant
 from safeshare.domain.advice import Advice, CaseFacts
+from safeshare.domain.agencies import AgencyKind
 from safeshare.domain.decisions import DecisionInput, DecisionRecord, check_decision
-from safeshare.domain.errors import InvalidInput, NotFound
+from safeshare.domain.errors import Forbidden, InvalidInput, NotFound, SafeShareError
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
-from safeshare.services.need_to_know import require_holder, subject_grant
-from safeshare.services.use_case import Service, use_case
+from safeshare.services.consents import apply_consent, facts_with_consent, own_consent, standing_for
+from safeshare.services.need_to_know import record_access, require_holder_of_all
+from safeshare.services.use_case import Service, ServiceContext, require_permission, use_case
+from safeshare.store.group_commit import Failed, GroupCommit
+from safeshare.store.repositories.decisions import prepare_decision
 from safeshare.store.unit_of_work import UnitOfWork
 
 NO_DECISION = "decision_id: no decision record you may see has this number"
 
 
+@dataclass(frozen=True, slots=True)
+class _Submission:
+    actor: Actor
+    submitted: DecisionInput
+    guidance_version: str | None
+
+
 class DecisionService(Service):
+    def __init__(self, context: ServiceContext):
+        super().__init__(context)
+        # Records from concurrent callers are checked and sealed in shared transactions, one durable commit each.
+        self._sealing = GroupCommit(context.uow_factory, self._seal_batch)
+
     @use_case(Permission.ADVICE_REQUEST)
-    def advise(self, uow: UnitOfWork, actor: Actor, facts: CaseFacts, guidance_version: str | None = None) -> Advice:
-        """Advice touches no record about a person, so it can be asked without naming anyone (R8)."""
+    def advise(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        facts: CaseFacts,
+        guidance_version: str | None = None,
+        consent_id: str | None = None,
+        recipient_agency_id: str | None = None,
+    ) -> Advice:
+        """Advice touches no record about a person, so it can be asked without naming anyone (R8).
+
+        Given a consent from the register, the consent answers come from the register instead (R5).
+        """
+        if consent_id is not None:
+            facts = self._facts_from_register(uow, actor, facts, consent_id, recipient_agency_id)
         return self.context.guidance(guidance_version).advise(facts)
 
-    @use_case(Permission.DECISIONS_RECORD)
-    def record(self, uow: UnitOfWork, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None) -> DecisionRecord:
-        """Seal a decision in the ledger. The advice is worked out again here, never taken from the caller."""
-        for subject_id in submitted.subject_ids:
-            require_holder(uow, actor, subject_id)
-        self._check_recipients(uow, submitted)
-        if submitted.corrects is not None:
-            if uow.decisions.agency_of(submitted.corrects) != actor.agency_id:
-                raise InvalidInput.of("corrects", "no decision record of your agency has this number")
-        advice = self.context.guidance(guidance_version).advise(submitted.facts)
-        check_decision(submitted, advice)
-        record = DecisionRecord(
-            id=0,
-            input=submitted,
-            advice=advice,
-            decided_by=actor.person_id,
-            decided_by_agency=actor.agency_id,
-            decided_at=self.now(),
-        )
-        return uow.decisions.append(record)
+    def _facts_from_register(
+        self, uow: UnitOfWork, actor: Actor, facts: CaseFacts, consent_id: str, recipient_agency_id: str | None
+    ) -> CaseFacts:
+        if not actor.may(Permission.CONSENT_READ):
+            raise Forbidden(f"your role does not allow this ({Permission.CONSENT_READ.value})")
+        consent = own_consent(uow, actor, consent_id)
+        kind = AgencyKind(facts.recipient_agency.value)
+        if recipient_agency_id is not None:
+            agency = uow.agencies.get(recipient_agency_id)
+            if agency is None:
+                raise InvalidInput.of("recipient_agency_id", "no agency has this id")
+            kind = agency.kind
+        subject_id = consent.input.subject_id
+        now = self.now()
+        standing = standing_for(uow, actor.agency_id, subject_id, facts.purpose_category, recipient_agency_id, kind, now)
+        log_read(uow, actor, "consent.standing", [subject_id], now, Grant.HOLDER, [f"consent:{consent_id}"])
+        return facts_with_consent(facts, standing)
+
+    def record(self, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None) -> DecisionRecord:
+        """Seal a decision in the ledger. The advice is worked out again here, never taken from the caller.
+
+        Decisions recorded at the same time are checked and sealed together, in one transaction with one
+        durable commit (`safeshare.store.group_commit`). Each is still checked on its own, and this returns
+        only once the transaction holding its entry has committed; a decision refused by the checks writes
+        nothing and does not hold up the others.
+        """
+        require_permission(actor, Permission.DECISIONS_RECORD)
+        return self._sealing.submit(_Submission(actor, submitted, guidance_version))
+
+    record.required_permission = Permission.DECISIONS_RECORD  # type: ignore[attr-defined]
+
+    def _seal_batch(self, uow: UnitOfWork, batch: list[_Submission]) -> list[DecisionRecord | Failed]:
+        """What `record` does for each decision, for many in one transaction. If any is refused, nothing is
+        appended: the group commit rolls back and seals the others again without it."""
+        holdings: dict[str, set[str]] = {}
+        for item in batch:
+            holdings.setdefault(item.actor.agency_id, set()).update(item.submitted.subject_ids)
+        for agency_id, subject_ids in holdings.items():  # one query each; the checks below reuse the answers
+            uow.subjects.held_of(subject_ids, agency_id)
+        uow.agencies.existing({r.agency_id for item in batch for r in item.submitted.recipients})
+        prepared, refused = [], {}
+        for index, item in enumerate(batch):
+            try:
+                require_holder_of_all(uow, item.actor, item.submitted.subject_ids)
+                record = decision_to_seal(self.context, uow, item.actor, item.submitted, item.guidance_version)
+                prepared.append(prepare_decision(record))
+            except SafeShareError as error:
+                refused[index] = Failed(error)
+        if refused:
+            return [refused.get(index) for index in range(len(batch))]
+        return list(uow.decisions.append_prepared(prepared))
 
     @use_case(Permission.DECISIONS_READ)
     def get(self, uow: UnitOfWork, actor: Actor, decision_id: int) -> DecisionRecord:
         if uow.decisions.agency_of(decision_id) != actor.agency_id:
             raise NotFound(NO_DECISION)
         record = uow.decisions.get(decision_id)
-        grants = [subject_grant(uow, actor, s) for s in record.input.subject_ids]
-        log_read(uow, actor, "decision.view", record.input.subject_ids, self.now(), grants[0], [f"decision:{decision_id}"])
+        now = self.now()
+        grants = [record_access(uow, actor, s, now) for s in record.input.subject_ids]
+        log_read(uow, actor, "decision.view", record.input.subject_ids, now, grants[0].grant, [f"decision:{decision_id}"], grants[0].ref)
         return record
 
     @use_case(Permission.DECISIONS_READ)
     def for_subject(self, uow: UnitOfWork, actor: Actor, subject_id: str, page: PageRequest) -> Page[DecisionRecord]:
-        grant = subject_grant(uow, actor, subject_id)
+        now = self.now()
+        access = record_access(uow, actor, subject_id, now)
         found = uow.decisions.list(page, actor.agency_id, subject_id=subject_id)
-        log_read(uow, actor, "decision.list", [subject_id], self.now(), grant, [f"decision:{d.id}" for d in found.items])
+        log_read(uow, actor, "decision.list", [subject_id], now, access.grant, [f"decision:{d.id}" for d in found.items], access.ref)
         return found
 
     @use_case(Permission.DECISIONS_READ)
@@ -69,10 +133,43 @@ class DecisionService(Service):
 
     @staticmethod
     def _check_recipients(uow: UnitOfWork, submitted: DecisionInput) -> None:
+        agencies = uow.agencies.existing({r.agency_id for r in submitted.recipients}) if submitted.recipients else set()
         for index, recipient in enumerate(submitted.recipients):
-            if uow.agencies.get(recipient.agency_id) is None:
+            if recipient.agency_id not in agencies:
                 raise InvalidInput.of(f"recipients.{index}.agency_id", "no agency has this id")
             if recipient.person_id:
                 person = uow.people.get(recipient.person_id)
                 if person is None or person.agency_id != recipient.agency_id or person.disabled:
                     raise InvalidInput.of(f"recipients.{index}.person_id", "no active person at that agency has this id")
+
+
+def seal_decision(
+    context: ServiceContext, uow: UnitOfWork, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None
+) -> DecisionRecord:
+    """The checks every decision passes and its sealing in the ledger, once the caller has established that the
+    actor may decide about its subjects (as holder, or as a recipient passing received items on)."""
+    return uow.decisions.append(decision_to_seal(context, uow, actor, submitted, guidance_version))
+
+
+def decision_to_seal(
+    context: ServiceContext, uow: UnitOfWork, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None
+) -> DecisionRecord:
+    """The checks of `seal_decision`, and the record it would seal (numbered 0 until appended).
+
+    Reads only: `DecisionService.record` runs it in a read-only transaction, where a write would fail.
+    """
+    submitted, _standing = apply_consent(uow, actor, submitted, context.clock())
+    DecisionService._check_recipients(uow, submitted)
+    if submitted.corrects is not None:
+        if uow.decisions.agency_of(submitted.corrects) != actor.agency_id:
+            raise InvalidInput.of("corrects", "no decision record of your agency has this number")
+    advice = context.guidance(guidance_version).advise(submitted.facts)
+    check_decision(submitted, advice)
+    return DecisionRecord(
+        id=0,
+        input=submitted,
+        advice=advice,
+        decided_by=actor.person_id,
+        decided_by_agency=actor.agency_id,
+        decided_at=context.clock(),
+    )

@@ -25,6 +25,10 @@ from safeshare.store.unit_of_work import UnitOfWork
 class Log(StrEnum):
     DECISIONS = "decisions"
     ACCESS = "access"
+    CONSENTS = "consents"
+    REQUESTS = "requests"
+    DISCLOSURES = "disclosures"
+    BREAK_GLASS = "break-glass"
 
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:

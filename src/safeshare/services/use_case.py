@@ -51,6 +51,11 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
+def require_permission(actor: Actor, permission: Permission) -> None:
+    if not actor.may(permission):
+        raise Forbidden(f"your role does not allow this ({permission.value})")
+
+
 def use_case(
     permission: Permission,
 ) -> Callable[[Callable[Concatenate[Service, UnitOfWork, Actor, P], R]], Callable[Concatenate[Service, Actor, P], R]]:
@@ -62,8 +67,7 @@ def use_case(
     def decorate(method: Callable[Concatenate[Service, UnitOfWork, Actor, P], R]):
         @functools.wraps(method)
         def run(self: Service, actor: Actor, *args: P.args, **kwargs: P.kwargs) -> R:
-            if not actor.may(permission):
-                raise Forbidden(f"your role does not allow this ({permission.value})")
+            require_permission(actor, permission)
             with self.context.uow_factory() as uow:
                 result = method(self, uow, actor, *args, **kwargs)
                 uow.commit()

@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, bindparam, func, select, text
 
 from safeshare.ledger.checkpoint import Checkpoint, parse_checkpoint
 from safeshare.ledger.encoding import check_log_name
@@ -37,6 +37,11 @@ _ENTRY_COLUMNS = (
     _t.log, _t.seq, _t.kind, _t.recorded_at, _t.payload, _t.corrects, _t.leaf_hash, _t.chain_hash
 )
 _ADVISORY_LOCK_NAMESPACE = b"safeshare.ledger\x00"
+# Built once: SQLAlchemy spends more time building and keying a statement than running these.
+_HEAD = select(_t.seq, _t.chain_hash).where(_t.log == bindparam("log")).order_by(_t.seq.desc()).limit(1)
+_GET = select(*_ENTRY_COLUMNS).where(_t.log == bindparam("log"), _t.seq == bindparam("seq"))
+_INSERT = ledger_entries.insert()
+_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _BUFFER_TYPES = (memoryview, bytearray)
 
 
@@ -69,20 +74,16 @@ class LedgerRepository:
         if not items:
             return []
         self._lock(log)
-        head = self._connection.execute(
-            select(_t.seq, _t.chain_hash).where(_t.log == log).order_by(_t.seq.desc()).limit(1)
-        ).first()
+        head = self._connection.execute(_HEAD, {"log": log}).first()
         after_seq, after_chain = (head[0], bytes(head[1])) if head else (0, GENESIS_CHAIN)
         entries = seal_entries(
             log, items, after_seq=after_seq, after_chain=after_chain, recorded_at=self._clock()
         )
-        self._connection.execute(ledger_entries.insert(), [_row(entry) for entry in entries])
+        self._connection.execute(_INSERT, [_row(entry) for entry in entries])
         return entries
 
     def get(self, log: str, seq: int) -> LedgerEntry | None:
-        row = self._connection.execute(
-            select(*_ENTRY_COLUMNS).where(_t.log == log, _t.seq == seq)
-        ).first()
+        row = self._connection.execute(_GET, {"log": log, "seq": seq}).first()
         return _entry(row) if row else None
 
     def latest(self, log: str) -> LedgerEntry | None:
@@ -161,9 +162,7 @@ class LedgerRepository:
 
     def _lock(self, log: str) -> None:
         if self._connection.dialect.name == "postgresql":
-            self._connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_lock_key(log)}
-            )
+            self._connection.execute(_LOCK, {"key": advisory_lock_key(log)})
 
 
 def _row(entry: LedgerEntry) -> dict:

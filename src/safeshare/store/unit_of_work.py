@@ -6,8 +6,12 @@ from sqlalchemy import Connection, Engine
 
 from safeshare.store.repositories.access_log import AccessLogRepository
 from safeshare.store.repositories.agencies import AgencyRepository
+from safeshare.store.repositories.break_glass import BreakGlassRepository
+from safeshare.store.repositories.consents import ConsentRepository
 from safeshare.store.repositories.decisions import DecisionRepository
+from safeshare.store.repositories.disclosures import DisclosureRepository
 from safeshare.store.repositories.people import PersonRepository
+from safeshare.store.repositories.requests import RequestRepository
 from safeshare.store.repositories.sessions import SessionRepository
 from safeshare.store.repositories.subjects import SubjectRepository
 
@@ -15,7 +19,11 @@ from safeshare.store.repositories.subjects import SubjectRepository
 class UnitOfWork:
     access_log: AccessLogRepository
     agencies: AgencyRepository
+    break_glass: BreakGlassRepository
+    consents: ConsentRepository
     decisions: DecisionRepository
+    disclosures: DisclosureRepository
+    requests: RequestRepository
     people: PersonRepository
     subjects: SubjectRepository
     sessions: SessionRepository
@@ -31,6 +39,10 @@ class UnitOfWork:
         self.access_log = AccessLogRepository(self.connection)
         self.agencies = AgencyRepository(self.connection)
         self.decisions = DecisionRepository(self.connection)
+        self.break_glass = BreakGlassRepository(self.connection)
+        self.consents = ConsentRepository(self.connection)
+        self.disclosures = DisclosureRepository(self.connection)
+        self.requests = RequestRepository(self.connection)
         self.people = PersonRepository(self.connection)
         self.subjects = SubjectRepository(self.connection)
         self.sessions = SessionRepository(self.connection)

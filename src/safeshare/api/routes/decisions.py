@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from safeshare.api.dependencies import CurrentActor, Paging, Services
 from safeshare.domain.advice import Advice, CaseFacts
@@ -14,6 +14,8 @@ router = APIRouter(tags=["decisions"])
 class AdviceRequest(BaseModel):
     facts: CaseFacts
     guidance_version: str | None = None
+    consent_id: str | None = Field(default=None, description="Take the consent answers from this consent's register.")
+    recipient_agency_id: str | None = Field(default=None, description="The agency that would receive it, to check consent covers it.")
 
 
 @router.get("/advice/schema")
@@ -24,7 +26,7 @@ def facts_schema() -> dict:
 
 @router.post("/advice", response_model=Advice)
 def advise(request: AdviceRequest, actor: CurrentActor, services: Services):
-    return services.decisions.advise(actor, request.facts, request.guidance_version)
+    return services.decisions.advise(actor, request.facts, request.guidance_version, request.consent_id, request.recipient_agency_id)
 
 
 @router.post("/decisions", response_model=DecisionRecord, status_code=201)

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from safeshare.domain.agencies import Agency, AgencyDetails, GovernanceRoles
 from safeshare.domain.paging import Page, PageRequest
@@ -23,9 +24,14 @@ def _agency(row) -> Agency:
     )
 
 
+_EXISTING = select(agencies.c.id).where(agencies.c.id.in_(bindparam("ids", expanding=True)))
+_ONE = select(agencies.c.id).where(agencies.c.id == bindparam("id"))
+
+
 class AgencyRepository:
     def __init__(self, connection: Connection):
         self._db = connection
+        self._known: set[str] = set()  # found in this unit of work; agencies are never deleted
 
     def add(self, agency: Agency, now: dt.datetime) -> None:
         self._db.execute(insert(agencies).values(id=agency.id, created_at=now, **_columns(agency)))
@@ -36,6 +42,16 @@ class AgencyRepository:
     def get(self, agency_id: str) -> Agency | None:
         row = self._db.execute(select(agencies).where(agencies.c.id == agency_id)).first()
         return _agency(row) if row else None
+
+    def existing(self, agency_ids: Iterable[str]) -> set[str]:
+        """Which of these ids are agencies, in one query at most."""
+        ids = set(agency_ids)
+        unknown = [i for i in ids if i not in self._known]
+        if len(unknown) == 1:  # the usual case, without an expanding IN to render
+            self._known.update(self._db.execute(_ONE, {"id": unknown[0]}).scalars())
+        elif unknown:
+            self._known.update(self._db.execute(_EXISTING, {"ids": unknown}).scalars())
+        return ids & self._known
 
     def list_first(self) -> Agency | None:
         row = self._db.execute(select(agencies).order_by(agencies.c.created_at).limit(1)).first()

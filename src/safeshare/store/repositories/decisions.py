@@ -1,13 +1,74 @@
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import Connection, func, insert, select
 
+from safeshare.domain.advice import Advice
 from safeshare.domain.decisions import DecisionRecord
 from safeshare.domain.paging import Page, PageRequest
+from safeshare.ledger.encoding import CanonicalJson, canonical_fragment, canonical_object
+from safeshare.ledger.entry import NewEntry
 from safeshare.store.ledger_repository import LedgerRepository
 from safeshare.store.tables import decision_subjects, decisions
 
 DECISIONS_LOG = "decisions"
+
+_INSERT_DECISION = insert(decisions)
+_INSERT_DECISION_SUBJECT = insert(decision_subjects)
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDecision:
+    """A record ready to append: its ledger payload is already encoded, so appending it is quick."""
+
+    record: DecisionRecord
+    kind: str
+    payload: CanonicalJson
+
+
+def prepare_decision(record: DecisionRecord) -> PreparedDecision:
+    """Encode a record's ledger payload (CPU only, no connection): the canonical JSON of the record
+    without its id, byte for byte, with the advice's part encoded once per distinct advice."""
+    kind = "decision.corrected" if record.input.corrects is not None else "decision.recorded"
+    if type(record.advice) is Advice:
+        members = record.model_dump(mode="json", exclude={"id", "advice"})
+        members["advice"] = _ADVICE_JSON.encode(record.advice)
+    else:
+        members = record.model_dump(mode="json", exclude={"id"})
+    return PreparedDecision(record, kind, canonical_object(members, json_types_only=True))
+
+
+class _AdviceEncodings:
+    """Most of a record's payload is its advice, and the guidance engine builds equal advice from the
+    same shared parts. The canonical JSON of an advice is kept, keyed by the identities of its parts
+    (held here, so their ids cannot be reused while cached): advice made of the same objects encodes
+    to the same text. Advice made of other objects is simply encoded again."""
+
+    def __init__(self, size: int = 256) -> None:
+        self._size = size
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[int, ...], tuple[tuple, CanonicalJson]] = OrderedDict()
+
+    def encode(self, advice: Advice) -> CanonicalJson:
+        parts = (*(v for k, v in advice.__dict__.items() if k != "trail"), *advice.trail)
+        key = tuple(map(id, parts))
+        with self._lock:
+            cached = self._cache.get(key)
+        if cached is not None and all(a is b for a, b in zip(cached[0], parts, strict=True)):
+            return cached[1]
+        text = canonical_fragment(advice.model_dump(mode="json"))
+        with self._lock:
+            self._cache[key] = (parts, text)
+            if len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return text
+
+
+_ADVICE_JSON = _AdviceEncodings()
 
 
 class DecisionRepository:
@@ -18,26 +79,18 @@ class DecisionRepository:
         self._ledger = LedgerRepository(connection)
 
     def append(self, record: DecisionRecord) -> DecisionRecord:
-        kind = "decision.corrected" if record.input.corrects is not None else "decision.recorded"
-        payload = record.model_dump(mode="json", exclude={"id"})
-        entry = self._ledger.append(DECISIONS_LOG, kind, payload, corrects=record.input.corrects)
-        sealed = record.model_copy(update={"id": entry.seq})
-        self._db.execute(
-            insert(decisions).values(
-                id=entry.seq,
-                agency_id=record.decided_by_agency,
-                decided_by=record.decided_by,
-                decided_at=record.decided_at,
-                decision=record.input.decision.value,
-                outcome=record.advice.outcome.value,
-                follows_advice=record.follows_advice,
-                guidance_version=record.advice.guidance.version,
-                request_id=record.input.request_id,
-                corrects=record.input.corrects,
-            )
+        return self.append_prepared([prepare_decision(record)])[0]
+
+    def append_prepared(self, prepared: Sequence[PreparedDecision]) -> list[DecisionRecord]:
+        """Seal the records as consecutive ledger entries and index them, in the caller's transaction:
+        one ledger lock and one multi-row insert per table however many there are."""
+        entries = self._ledger.append_many(
+            DECISIONS_LOG, [NewEntry(p.kind, p.payload, p.record.input.corrects) for p in prepared]
         )
+        sealed = [p.record.model_copy(update={"id": e.seq}) for p, e in zip(prepared, entries, strict=True)]
+        self._db.execute(_INSERT_DECISION, [_index_row(r) for r in sealed])
         self._db.execute(
-            insert(decision_subjects), [{"decision_id": entry.seq, "subject_id": s} for s in record.input.subject_ids]
+            _INSERT_DECISION_SUBJECT, [{"decision_id": r.id, "subject_id": s} for r in sealed for s in r.input.subject_ids]
         )
         return sealed
 
@@ -61,3 +114,18 @@ class DecisionRepository:
             select(decisions.c.id).where(*conditions).order_by(decisions.c.id.desc()).offset(page.offset).limit(page.limit)
         ).scalars().all()
         return Page(items=[self.get(i) for i in ids], total=total, offset=page.offset, limit=page.limit)
+
+
+def _index_row(record: DecisionRecord) -> dict:
+    return {
+        "id": record.id,
+        "agency_id": record.decided_by_agency,
+        "decided_by": record.decided_by,
+        "decided_at": record.decided_at,
+        "decision": record.input.decision.value,
+        "outcome": record.advice.outcome.value,
+        "follows_advice": record.follows_advice,
+        "guidance_version": record.advice.guidance.version,
+        "request_id": record.input.request_id,
+        "corrects": record.input.corrects,
+    }

@@ -1,17 +1,31 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
-from sqlalchemy import Connection, Select, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.subjects import Address, Relationship, RelationshipDetails, Subject, SubjectDetails
 from safeshare.store.tables import relationships, subject_holders, subjects
 
 
+# Built once: these run for nearly every use case.
+_IS_HELD = select(subject_holders.c.subject_id).where(
+    subject_holders.c.subject_id == bindparam("subject_id"), subject_holders.c.agency_id == bindparam("agency_id")
+)
+_HELD_OF = select(subject_holders.c.subject_id).where(
+    subject_holders.c.agency_id == bindparam("agency_id"),
+    subject_holders.c.subject_id.in_(bindparam("subject_ids", expanding=True)),
+)
+
+
 class SubjectRepository:
     def __init__(self, connection: Connection):
         self._db = connection
+        # (subject, agency) pairs found held in this unit of work. Holders are only ever added, so a pair
+        # once held stays held: asking again within the transaction needs no query.
+        self._held: set[tuple[str, str]] = set()
 
     def add(self, subject: Subject, created_by: str, now: dt.datetime) -> None:
         self._db.execute(insert(subjects).values(id=subject.id, created_at=now, created_by=created_by, **_columns(subject.details)))
@@ -33,10 +47,23 @@ class SubjectRepository:
         return self._subjects(rows)
 
     def is_held_by(self, subject_id: str, agency_id: str) -> bool:
-        query = select(subject_holders.c.subject_id).where(
-            subject_holders.c.subject_id == subject_id, subject_holders.c.agency_id == agency_id
-        )
-        return self._db.execute(query).first() is not None
+        if (subject_id, agency_id) in self._held:
+            return True
+        held = self._db.execute(_IS_HELD, {"subject_id": subject_id, "agency_id": agency_id}).first() is not None
+        if held:
+            self._held.add((subject_id, agency_id))
+        return held
+
+    def held_of(self, subject_ids: Iterable[str], agency_id: str) -> set[str]:
+        """Which of these subjects the agency holds, in one query at most."""
+        ids = set(subject_ids)
+        unknown = [i for i in ids if (i, agency_id) not in self._held]
+        if len(unknown) == 1:  # the usual case, without an expanding IN to render
+            self.is_held_by(unknown[0], agency_id)
+        elif unknown:
+            found = self._db.execute(_HELD_OF, {"subject_ids": unknown, "agency_id": agency_id}).scalars()
+            self._held.update((i, agency_id) for i in found)
+        return {i for i in ids if (i, agency_id) in self._held}
 
     def id_with_nhs_number(self, nhs_number: str) -> str | None:
         return self._db.execute(select(subjects.c.id).where(subjects.c.nhs_number == nhs_number)).scalar_one_or_none()

@@ -1,0 +1,118 @@
+"""Decision records appended durably through the service layer, against a bare INSERT of the same rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, insert, text
+
+from safeshare.domain.decisions import Decision
+from safeshare.ledger import NewEntry, seal_entries
+from safeshare.ledger.entry import GENESIS_CHAIN
+from safeshare.services import SafeShare
+from safeshare.services.ledger import Log
+from safeshare.settings import Environment, Settings
+from safeshare.store import schema  # noqa: F401
+from safeshare.store.engine import make_engine
+from safeshare.store.ledger_tables import ledger_entries
+from safeshare.store.metadata import metadata
+from tests.factories import build_world
+from tests.services.test_decisions import complete_input, facts
+
+TARGET = 3000.0
+WRITERS = 8
+PER_WRITER = int(os.environ.get("SAFESHARE_BENCH_RECORDS", "150"))
+POSTGRES_URL = os.environ.get("SAFESHARE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _fresh_postgres() -> str | None:
+    from sqlalchemy import create_engine
+
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text('DROP DATABASE IF EXISTS "safeshare_bench_recording" WITH (FORCE)'))
+            connection.execute(text('CREATE DATABASE "safeshare_bench_recording"'))
+    except Exception as error:  # the bench reports a missing server rather than failing
+        print(f"  PostgreSQL not reachable, skipped: {type(error).__name__}")
+        return None
+    finally:
+        admin.dispose()
+    return POSTGRES_URL.rsplit("/", 1)[0] + "/safeshare_bench_recording"
+
+
+def _service_rate(engine: Engine, url: str) -> tuple[float, list]:
+    services = SafeShare.build(engine, Settings(environment=Environment.TEST, database_url=url))
+    world = build_world(services)
+    submitted = complete_input(world, facts(), Decision.SHARE)
+    actor = world.actor("practitioner_a")
+    services.decisions.record(actor, submitted)  # warm caches
+
+    def writer() -> None:
+        for _ in range(PER_WRITER):
+            services.decisions.record(actor, submitted)
+
+    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    report = services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)  # the chain held under concurrency
+    if not report.ok or report.tree_size != WRITERS * PER_WRITER + 1:
+        raise AssertionError(f"the decisions ledger does not verify after the run: {report.summary()}")
+    payload = services.decisions.get(actor, 1).model_dump(mode="json", exclude={"id"})
+    return WRITERS * PER_WRITER / elapsed, payload
+
+
+def _bare_insert_rate(engine: Engine, payload: dict, count: int) -> float:
+    """The same ledger rows, one committed transaction each, with nothing else around them."""
+    chain, seq = GENESIS_CHAIN, 0
+    started = time.perf_counter()
+    for _ in range(count):
+        (entry,) = seal_entries(
+            "bare", [NewEntry("decision.recorded", payload)], after_seq=seq, after_chain=chain, recorded_at=dt.datetime.now(dt.UTC)
+        )
+        with engine.begin() as connection:
+            connection.execute(insert(ledger_entries).values(
+                log=entry.log, seq=entry.seq, kind=entry.kind, recorded_at=entry.recorded_at,
+                payload=entry.payload_json, corrects=None, leaf_hash=entry.leaf_hash, chain_hash=entry.chain_hash,
+            ))
+        chain, seq = entry.chain_hash, entry.seq
+    return count / (time.perf_counter() - started)
+
+
+def _figures(label: str, url: str) -> list[dict]:
+    engine = make_engine(url)
+    metadata.create_all(engine)
+    try:
+        rate, payload = _service_rate(engine, url)
+        bare = _bare_insert_rate(engine, payload, 300)
+    finally:
+        engine.dispose()
+    return [
+        {
+            "name": f"decision records/s through the service, {WRITERS} concurrent writers, {label}",
+            "value": rate, "unit": "records/s", "target": f">= {TARGET:,.0f}/s", "meets": rate >= TARGET,
+            "baseline_name": "bare INSERT of the same ledger row, same durability (rows/s)", "baseline_value": bare,
+        },
+        {
+            "name": f"service / bare INSERT ratio, {label}", "value": rate / bare, "unit": "x",
+            "target": "informative", "meets": True, "baseline_name": "", "baseline_value": 0.0,
+        },
+    ]
+
+
+def run() -> list[dict]:
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = _figures("SQLite (WAL, synchronous=FULL)", f"sqlite:///{Path(scratch) / 'bench.db'}")
+    postgres = _fresh_postgres()
+    if postgres:
+        figures += _figures("PostgreSQL", postgres)
+    return figures

@@ -1,0 +1,93 @@
+"""The consent register (R5): record, withdraw, review, conflicts for the safeguarding lead, FHIR exchange."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import JSONResponse
+
+from safeshare.api.dependencies import CurrentActor, Paging, Services
+from safeshare.domain.advice import PurposeCategory
+from safeshare.domain.consent import (
+    ConflictResolution,
+    ConsentConflict,
+    ConsentInput,
+    ConsentRecord,
+    ConsentStanding,
+    WhoMayConsent,
+    WithdrawalInput,
+)
+from safeshare.domain.paging import Page
+from safeshare.services.consents import ConsentRecorded
+
+router = APIRouter(tags=["consent"])
+FHIR_JSON = "application/fhir+json"
+
+
+@router.post("/consents", response_model=ConsentRecorded, status_code=201)
+def record_consent(submitted: ConsentInput, actor: CurrentActor, services: Services):
+    """Record consent given or refused. Refused (422, naming the field) if this person cannot consent for the child."""
+    return services.consents.record(actor, submitted)
+
+
+@router.get("/consents/due-for-review", response_model=Page[ConsentRecord])
+def due_for_review(actor: CurrentActor, services: Services, page: Paging, on: dt.date | None = None):
+    return services.consents.due_for_review(actor, page, on)
+
+
+@router.post("/consents/fhir", response_model=ConsentRecorded, status_code=201)
+def import_fhir(resource: Annotated[dict[str, Any], Body()], actor: CurrentActor, services: Services):
+    """Record a consent from a FHIR R5 Consent resource (as exported by GET /consents/{id}/fhir)."""
+    return services.consents.import_fhir(actor, resource)
+
+
+@router.get("/consents/{consent_id}", response_model=ConsentRecord)
+def get_consent(consent_id: str, actor: CurrentActor, services: Services):
+    return services.consents.get(actor, consent_id)
+
+
+@router.get("/consents/{consent_id}/fhir")
+def export_fhir(consent_id: str, actor: CurrentActor, services: Services) -> JSONResponse:
+    """The consent as a FHIR R5 Consent resource."""
+    return JSONResponse(services.consents.export_fhir(actor, consent_id), media_type=FHIR_JSON)
+
+
+@router.post("/consents/{consent_id}/withdraw", response_model=ConsentRecord)
+def withdraw_consent(consent_id: str, withdrawal: WithdrawalInput, actor: CurrentActor, services: Services):
+    """Takes effect at once for later shares; recipients of earlier shares see a withdrawal notice."""
+    return services.consents.withdraw(actor, consent_id, withdrawal)
+
+
+@router.get("/subjects/{subject_id}/consents", response_model=Page[ConsentRecord])
+def subject_consents(subject_id: str, actor: CurrentActor, services: Services, page: Paging):
+    return services.consents.for_subject(actor, subject_id, page)
+
+
+@router.get("/subjects/{subject_id}/who-may-consent", response_model=WhoMayConsent)
+def who_may_consent(subject_id: str, actor: CurrentActor, services: Services):
+    return services.consents.who_may_consent(actor, subject_id)
+
+
+@router.get("/subjects/{subject_id}/consent-standing", response_model=ConsentStanding)
+def consent_standing(
+    subject_id: str,
+    purpose: Annotated[PurposeCategory, Query()],
+    recipient_agency_id: Annotated[str, Query()],
+    actor: CurrentActor,
+    services: Services,
+):
+    """What the register says about sharing for this purpose with this agency, in the decision aid's terms."""
+    return services.consents.standing(actor, subject_id, purpose, recipient_agency_id)
+
+
+@router.get("/consent-conflicts", response_model=Page[ConsentConflict])
+def consent_conflicts(actor: CurrentActor, services: Services, page: Paging, include_resolved: bool = False):
+    """For the designated safeguarding lead: disagreements over consent and doubts about capacity."""
+    return services.consents.conflicts(actor, page, include_resolved)
+
+
+@router.post("/consent-conflicts/{conflict_id}/resolve", response_model=ConsentConflict)
+def resolve_conflict(conflict_id: str, resolution: ConflictResolution, actor: CurrentActor, services: Services):
+    return services.consents.resolve_conflict(actor, conflict_id, resolution)

@@ -1,0 +1,85 @@
+"""Break-glass: emergency access to a subject the reader's agency does not hold.
+
+It needs a reason and a recently confirmed password, lasts a few hours (settings), shows as grant
+BREAK_GLASS on every read it allows, and is queued for the information governance lead of the
+reader's agency to review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from safeshare.domain.break_glass import BreakGlassGrant, BreakGlassInput, BreakGlassReviewInput
+from safeshare.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from safeshare.domain.paging import Page, PageRequest
+from safeshare.domain.permissions import Permission
+from safeshare.services.context import Actor
+from safeshare.services.passwords import verify_password
+from safeshare.services.use_case import Service, new_id, use_case
+from safeshare.store.unit_of_work import UnitOfWork
+
+NO_GRANT = "grant_id: no break-glass access of your agency has this id"
+
+
+class BreakGlassService(Service):
+    @use_case(Permission.BREAK_GLASS_USE)
+    def open(self, uow: UnitOfWork, actor: Actor, request: BreakGlassInput, password: str | None = None) -> BreakGlassGrant:
+        """Open time-limited emergency access. Needs the password now, or confirmed in the last few minutes."""
+        now = self.now()
+        self._check_reauthenticated(uow, actor, password, now)
+        if uow.subjects.get(request.subject_id) is None:
+            raise NotFound("subject_id: no subject has this id")
+        if uow.subjects.is_held_by(request.subject_id, actor.agency_id):
+            raise Conflict.of("subject_id", "your agency already holds this subject: no emergency access is needed")
+        current = uow.break_glass.latest(actor.person_id, request.subject_id)
+        if current is not None and current.active_at(now):
+            raise Conflict.of("subject_id", f"you already have emergency access to this subject until {current.expires_at:%H:%M} UTC")
+        grant = BreakGlassGrant(
+            id=new_id(),
+            person_id=actor.person_id,
+            agency_id=actor.agency_id,
+            subject_id=request.subject_id,
+            reason=request.reason,
+            opened_at=now,
+            expires_at=now + dt.timedelta(hours=self.context.settings.break_glass_hours),
+        )
+        uow.break_glass.add(grant)
+        return grant
+
+    def _check_reauthenticated(self, uow: UnitOfWork, actor: Actor, password: str | None, now: dt.datetime) -> None:
+        if password is not None:
+            credentials = uow.people.credentials(actor.person_id)
+            if not verify_password(credentials.password_hash, password):
+                raise AuthenticationFailed("that password is not right")
+            if actor.session_token_hash:
+                uow.sessions.mark_reauthenticated(actor.session_token_hash, now)
+            return
+        window = dt.timedelta(minutes=self.context.settings.break_glass_reauth_minutes)
+        session = uow.sessions.get(actor.session_token_hash) if actor.session_token_hash else None
+        if session is None or session.reauthenticated_at is None or now - session.reauthenticated_at > window:
+            raise InvalidInput.of(
+                "password", f"confirm your password: emergency access needs it confirmed within the last {window.seconds // 60} minutes"
+            )
+
+    @use_case(Permission.BREAK_GLASS_USE)
+    def mine(self, uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[BreakGlassGrant]:
+        """My emergency accesses, newest first."""
+        return uow.break_glass.of_person(actor.person_id, page)
+
+    @use_case(Permission.BREAK_GLASS_REVIEW)
+    def for_review(self, uow: UnitOfWork, actor: Actor, page: PageRequest, include_reviewed: bool = False) -> Page[BreakGlassGrant]:
+        """Emergency accesses by people of my agency, waiting for review (the governance lead's queue)."""
+        return uow.break_glass.for_review(actor.agency_id, page, include_reviewed)
+
+    @use_case(Permission.BREAK_GLASS_REVIEW)
+    def review(self, uow: UnitOfWork, actor: Actor, grant_id: str, review: BreakGlassReviewInput) -> BreakGlassGrant:
+        grant = uow.break_glass.get(grant_id)
+        if grant is None or grant.agency_id != actor.agency_id:
+            raise NotFound(NO_GRANT)
+        if grant.person_id == actor.person_id:
+            raise InvalidInput.of("grant_id", "someone else must review your own emergency access")
+        if grant.review is not None:
+            raise Conflict.of("grant_id", "this emergency access has already been reviewed")
+        now = self.now()
+        uow.break_glass.review(grant, review, actor.person_id, now)
+        return uow.break_glass.get(grant_id)

@@ -1,0 +1,11 @@
+"""Every page of the web service, grouped by journey."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+
+def all_routers() -> list[APIRouter]:
+    from safeshare.web.routes import auth, consent, decisions, directory, emergency, exchange, guidance, home, share, subjects
+
+    return [auth.router, home.router, subjects.router, share.router, decisions.router, exchange.router, consent.router, emergency.router, directory.router, guidance.router]

@@ -1,0 +1,91 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.datastructures import FormData
+
+from safeshare.domain.errors import AuthenticationFailed
+from safeshare.services.accounts import SessionKind
+from safeshare.web import cookies
+from safeshare.web.context import PostedForm, read_form, redirect, render, safe_next, services_of, settings_of
+from safeshare.web.csrf import FIELD
+from safeshare.web.forms import Form, FormErrors
+
+router = APIRouter(include_in_schema=False)
+
+ENDED_MESSAGES = {
+    "timed-out": "You were signed out because you had not used SafeShare for a while. Sign in again to carry on.",
+    "ended": "Your session has ended. Sign in again to carry on.",
+}
+
+
+def _sign_in_page(request: Request, form: Form, errors: FormErrors, status_code: int = 200):
+    settings = settings_of(request)
+    guard = request.app.state.sign_in_guard
+    cookie_value = request.cookies.get(cookies.sign_in_cookie_name(settings)) or guard.new_cookie_value()
+    response = render(
+        request,
+        "auth/sign_in.html",
+        status_code=status_code,
+        form=form,
+        errors=errors,
+        sign_in_token=guard.form_token(cookie_value),
+        next_path=safe_next(request.query_params.get("next")) or safe_next(form.get("next")) or "",
+        ended=ENDED_MESSAGES.get(request.query_params.get("ended", "")),
+        max_failed=settings.max_failed_sign_ins,
+        lockout_minutes=settings.lockout_minutes,
+    )
+    cookies.set_sign_in(response, settings, cookie_value)
+    return response
+
+
+@router.get("/sign-in")
+def sign_in_form(request: Request):
+    return _sign_in_page(request, Form(), FormErrors())
+
+
+@router.post("/sign-in")
+def sign_in(request: Request, data: Annotated[FormData, Depends(read_form)]):
+    settings, services = settings_of(request), services_of(request)
+    form = Form(data)
+    errors = FormErrors()
+    cookie_value = request.cookies.get(cookies.sign_in_cookie_name(settings))
+    if not request.app.state.sign_in_guard.valid(cookie_value, form.raw(FIELD)):
+        errors.add("email", "This sign-in page had expired. Enter your email address and password again")
+        return _sign_in_page(request, Form({"email": form.get("email"), "next": form.get("next")}), errors, 400)
+    email, password = form.get("email"), form.raw("password")
+    if not email:
+        errors.add("email", "Enter your email address")
+    if not password:
+        errors.add("password", "Enter your password")
+    if not errors:
+        try:
+            token, _actor = services.accounts.sign_in(email, password, SessionKind.WEB)
+        except AuthenticationFailed as error:
+            errors.add("email", error.message)
+        else:
+            response = redirect(safe_next(form.get("next")) or "/")
+            cookies.clear_sign_in(response, settings)
+            cookies.clear_journey(response, settings)
+            cookies.set_session(response, settings, token)
+            return response
+    return _sign_in_page(request, Form({"email": email, "next": form.get("next")}), errors, 400)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request, form: PostedForm):
+    settings = settings_of(request)
+    token = cookies.session_token(request, settings)
+    if token:
+        services_of(request).accounts.sign_out(token)
+    response = redirect("/signed-out")
+    cookies.clear_all(response, settings)
+    return response
+
+
+@router.get("/signed-out")
+def signed_out(request: Request):
+    return render(request, "auth/signed_out.html")
