@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import Field, model_validator
 
 from safeshare.domain.advice import (
     Advice,
@@ -53,12 +53,12 @@ class SharedItem(DomainModel):
     historical: bool = Field(default=False, description="Older information, shared with an explanation of its relevance.")
     historical_note: str | None = Field(default=None, max_length=1000)
 
-    @field_validator("historical_note")
-    @classmethod
-    def _note_when_historical(cls, value: str | None, info) -> str | None:
-        if info.data.get("historical") and not value:
-            raise ValueError("explain why historical information is relevant now")
-        return value
+    # A model validator, because a field validator does not run on the note's default.
+    @model_validator(mode="after")
+    def _note_when_historical(self) -> SharedItem:
+        if self.historical and not (self.historical_note and self.historical_note.strip()):
+            raise ValueError("historical_note: explain why historical information is relevant now")
+        return self
 
 
 class Recipient(DomainModel):
