@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from safeshare.domain.agencies import AgencyDetails, AgencyKind, GovernanceRoles
 from safeshare.domain.errors import Conflict
@@ -97,6 +98,21 @@ FAMILIES = [
         Address(lines=("3 Millrace Court", "Fernhill"), postcode="FN3 2MC"),
     ),
 ]
+
+@dataclass(frozen=True)
+class DemoAccount:
+    email: str
+    description: str
+
+
+def demo_accounts(services: SafeShare) -> list[DemoAccount]:
+    """The fictional accounts to offer on the sign-in page: none in production, none unless the demo is loaded."""
+    if services.context.settings.environment is Environment.PRODUCTION or not services.bootstrap.has_account(ADMIN_EMAIL):
+        return []
+    accounts = [DemoAccount(ADMIN_EMAIL, f"System administrator, {LA}")]
+    accounts += [DemoAccount(f"{local}@{DOMAIN}", f"{title}, {agency}") for agency, local, _name, title, _roles in PEOPLE]
+    return accounts
+
 
 def load_demo(services: SafeShare) -> bool:
     """Load the demo partnership into an empty database; return False if it is already there."""

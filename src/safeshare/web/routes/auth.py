@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 
+from safeshare.demo import DEMO_PASSWORD, demo_accounts
 from safeshare.domain.errors import AuthenticationFailed
 from safeshare.services.accounts import SessionKind
 from safeshare.web import cookies
@@ -37,6 +38,8 @@ def _sign_in_page(request: Request, form: Form, errors: FormErrors, status_code:
         ended=ENDED_MESSAGES.get(request.query_params.get("ended", "")),
         max_failed=settings.max_failed_sign_ins,
         lockout_minutes=settings.lockout_minutes,
+        demo_accounts=demo_accounts(services_of(request)),
+        demo_password=DEMO_PASSWORD,
     )
     cookies.set_sign_in(response, settings, cookie_value)
     return response

@@ -1,0 +1,56 @@
+"""The sign-in page points a newcomer to the demo accounts, only where the demo partnership is loaded and
+never in production."""
+
+from __future__ import annotations
+
+from safeshare.demo import ADMIN_EMAIL, DEMO_PASSWORD, PEOPLE, demo_accounts, load_demo
+from safeshare.settings import Environment
+from tests.web.helpers import csrf_token
+
+
+def test_a_demo_installation_lists_its_accounts_and_the_password(web, services):
+    load_demo(services)
+    html = web.get("/sign-in").text
+    assert "This is a demonstration installation" in html
+    assert DEMO_PASSWORD in html
+    assert ADMIN_EMAIL in html
+    for agency, local, _name, title, _roles in PEOPLE:
+        assert f"{local}@fernhill.example</code>: {title}, {agency}".replace("'", "&#39;") in html
+    # An account read off the page signs in with the password on the page.
+    response = web.post("/sign-in", data={"email": "tara.teacher@fernhill.example", "password": DEMO_PASSWORD, "csrf_token": csrf_token(html)})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+
+
+def test_the_accounts_are_shown_again_after_a_wrong_password(web, services):
+    load_demo(services)
+    html = web.get("/sign-in").text
+    response = web.post("/sign-in", data={"email": "tara.teacher@fernhill.example", "password": "wrong", "csrf_token": csrf_token(html)})
+    assert response.status_code == 400
+    assert "Demo accounts" in response.text
+
+
+def test_an_installation_without_the_demo_says_nothing_of_it(web, services, world):
+    assert demo_accounts(services) == []
+    html = web.get("/sign-in").text
+    assert "Demo accounts" not in html
+    assert "demonstration" not in html
+    assert DEMO_PASSWORD not in html
+
+
+def test_an_empty_installation_says_nothing_of_the_demo(web, services):
+    html = web.get("/sign-in").text
+    assert "Demo accounts" not in html
+    assert DEMO_PASSWORD not in html
+
+
+def test_production_never_shows_the_demo_accounts_even_if_they_exist(web, services, monkeypatch):
+    load_demo(services)
+    assert demo_accounts(services)
+    monkeypatch.setattr(services.context.settings, "environment", Environment.PRODUCTION)
+    assert demo_accounts(services) == []
+    html = web.get("/sign-in").text
+    assert "Sign in to SafeShare" in html
+    assert "Demo accounts" not in html
+    assert DEMO_PASSWORD not in html
+    assert "tara.teacher@fernhill.example" not in html
