@@ -18,6 +18,7 @@ from safeshare.services.directory import DirectoryService
 from safeshare.services.disclosures import DisclosureService
 from safeshare.services.requests import RequestService
 from safeshare.services.subjects import SubjectService
+from safeshare.services.timeline import TimelineService
 from safeshare.services.use_case import ServiceContext
 from safeshare.settings import Settings
 from safeshare.store.unit_of_work import UnitOfWork
@@ -41,6 +42,7 @@ class SafeShare:
         self.consents = ConsentService(self.context)
         self.disclosures = DisclosureService(self.context)
         self.requests = RequestService(self.context)
+        self.timeline = TimelineService(self.context)
 
     @classmethod
     def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:
