@@ -79,3 +79,92 @@ def test_an_export_verifies_offline_and_its_reading_is_logged(world, tmp_path):
 def test_practitioners_do_not_verify_or_export_ledgers(world):
     with pytest.raises(Forbidden):
         world.services.ledger.verify(world.actor("practitioner_a"), Log.DECISIONS)
+
+
+def _other_agency_id(world) -> str:
+    return world.people["practitioner_b"].agency_id
+
+
+def test_the_index_tables_match_an_untouched_ledger(world):
+    record_some(world)
+    world.services.subjects.view_subject(world.actor("practitioner_a"), world.subjects["child_a"].id)
+    ig = world.actor("ig_lead_a")
+    for log in (Log.DECISIONS, Log.ACCESS):
+        report = world.services.ledger.verify(ig, log)
+        assert report.ok, report.problem
+        assert report.entries_checked >= 1
+
+
+def test_a_decision_moved_to_another_agency_in_the_index_is_found_and_named(world, engine):
+    records = record_some(world)
+    tamper(engine, f"UPDATE decisions SET agency_id = '{_other_agency_id(world)}' WHERE id = {records[1].id}")
+    report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)
+    assert not report.ok and report.first_bad_seq == records[1].id
+    assert "agency_id" in report.problem and "FAILED" in report.summary()
+
+
+@pytest.mark.parametrize(
+    "sql, problem",
+    [
+        ("DELETE FROM decision_subjects WHERE decision_id = {id}", "subjects"),
+        ("INSERT INTO decision_subjects (decision_id, subject_id) VALUES ({id}, '{other_subject}')", "subjects"),
+        ("UPDATE decisions SET outcome = 'do_not_share', follows_advice = {false} WHERE id = {id}", "outcome"),
+        ("UPDATE decisions SET decided_by = '{other_person}' WHERE id = {id}", "decided_by"),
+    ],
+)
+def test_changed_decision_index_rows_are_found(world, engine, sql, problem):
+    records = record_some(world)
+    target = records[0].id
+    tamper(engine, sql.format(
+        id=target, other_subject=world.subjects["child_b"].id, other_person=world.people["practitioner_b"].id,
+        false="false" if engine.dialect.name == "postgresql" else "0",
+    ))
+    report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)
+    assert not report.ok and report.first_bad_seq == target and problem in report.problem
+
+
+def test_a_decision_entry_without_index_rows_is_found(world, engine):
+    records = record_some(world)
+    last = records[-1].id
+    tamper(engine, f"DELETE FROM decision_subjects WHERE decision_id = {last}")
+    tamper(engine, f"DELETE FROM decisions WHERE id = {last}")
+    report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)
+    assert not report.ok and report.first_bad_seq == last and "no rows" in report.problem
+
+
+def _access_seqs(engine) -> list[int]:
+    with engine.connect() as connection:
+        return list(connection.execute(text("SELECT DISTINCT seq FROM access_log_subjects ORDER BY seq")).scalars())
+
+
+def test_removed_or_changed_access_index_rows_are_found(world, engine):
+    practitioner = world.actor("practitioner_a")
+    for _ in range(3):
+        world.services.subjects.view_subject(practitioner, world.subjects["child_a"].id)
+    seqs = _access_seqs(engine)
+    ig = world.actor("ig_lead_a")
+    assert world.services.ledger.verify(ig, Log.ACCESS).ok
+
+    tamper(engine, f"DELETE FROM access_log_subjects WHERE seq = {seqs[1]}")  # hides a read from the history
+    report = world.services.ledger.verify(ig, Log.ACCESS)
+    assert not report.ok and report.first_bad_seq == seqs[1] and "no rows in access_log_subjects" in report.problem
+
+
+def test_an_access_index_row_pointing_at_another_reader_or_no_entry_is_found(world, engine):
+    practitioner = world.actor("practitioner_a")
+    world.services.subjects.view_subject(practitioner, world.subjects["child_a"].id)
+    world.services.subjects.view_subject(practitioner, world.subjects["child_a"].id)
+    seqs = _access_seqs(engine)
+    ig = world.actor("ig_lead_a")
+    tamper(engine, f"UPDATE access_log_subjects SET person_id = '{world.people['practitioner_b'].id}' WHERE seq = {seqs[0]}")
+    report = world.services.ledger.verify(ig, Log.ACCESS)
+    assert not report.ok and report.first_bad_seq == seqs[0] and "differ" in report.problem
+
+
+def test_an_access_index_row_without_an_entry_is_found(world, engine):
+    world.services.subjects.view_subject(world.actor("practitioner_a"), world.subjects["child_a"].id)
+    forged = _access_seqs(engine)[-1] + 100
+    tamper(engine, "INSERT INTO access_log_subjects (subject_id, seq, person_id, at) "
+                   f"SELECT subject_id, {forged}, person_id, at FROM access_log_subjects LIMIT 1")
+    report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.ACCESS)
+    assert not report.ok and report.first_bad_seq == forged and "not in the ledger" in report.problem

@@ -25,6 +25,7 @@ from tests.databases import POSTGRES_ADMIN_URL, skip_or_fail
 from tests.ledger.builders import SIGNING_KEY
 
 LEDGER_TABLES = [ledger_entries, ledger_checkpoints]
+LEDGER_TABLE_NAMES = tuple(t.name for t in LEDGER_TABLES)
 
 
 class TickingClock:
@@ -163,10 +164,10 @@ def test_protection_ddl_survives_text_and_can_be_dropped_and_restored(ledger_eng
     dialect = ledger_engine.dialect.name
     _one_of_each(ledger_engine)
     with ledger_engine.begin() as connection:
-        for statement in drop_ledger_protection_ddl(dialect):
+        for statement in drop_ledger_protection_ddl(dialect, LEDGER_TABLE_NAMES):
             connection.execute(text(statement))
         connection.execute(text("UPDATE ledger_entries SET kind = 'changed'"))  # unprotected now
-        for statement in ledger_protection_ddl(dialect):  # what a migration would run
+        for statement in ledger_protection_ddl(dialect, LEDGER_TABLE_NAMES):  # what a migration would run
             connection.execute(text(statement))
     with ledger_engine.connect() as connection:
         with pytest.raises(IntegrityError, match="append-only"):

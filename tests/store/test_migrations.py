@@ -61,3 +61,38 @@ def test_migrated_ledger_refuses_update_and_delete(tmp_path, worker_id):
                 connection.execute(text(statement))
     finally:
         engine.dispose()
+
+
+
+def test_migrated_ledger_index_tables_refuse_update_and_delete_until_downgraded(tmp_path, worker_id):
+    import pytest
+    from alembic import command
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from safeshare.domain.decisions import Decision
+    from safeshare.services import SafeShare
+    from safeshare.settings import Environment, Settings
+    from safeshare.store.ledger_tables import LEDGER_INDEX_TABLES
+    from safeshare.store.migrate import alembic_config
+    from tests.factories import build_world
+    from tests.services.test_decisions import complete_input, facts
+
+    engine = migrated_engine(tmp_path, worker_id)
+    try:
+        settings = Settings(environment=Environment.TEST, database_url=engine.url.render_as_string(hide_password=False))
+        world = build_world(SafeShare.build(engine, settings))
+        world.services.decisions.record(world.actor("practitioner_a"), complete_input(world, facts(), Decision.SHARE))
+        world.services.subjects.view_subject(world.actor("practitioner_a"), world.subjects["child_a"].id)
+        for table in LEDGER_INDEX_TABLES:
+            for statement in (f"UPDATE {table} SET subject_id = subject_id" if table != "decisions" else "UPDATE decisions SET id = id", f"DELETE FROM {table}"):
+                with pytest.raises(DBAPIError, match=f"{table} is append-only"), engine.begin() as connection:
+                    connection.execute(text(statement))
+        command.downgrade(alembic_config(engine), "-1")  # the revision that protects them
+        with engine.begin() as connection:
+            for table in ("decision_subjects", "access_log_subjects", "decisions"):
+                assert connection.execute(text(f"DELETE FROM {table}")).rowcount >= 1
+            with pytest.raises(DBAPIError, match="append-only"):
+                connection.execute(text("DELETE FROM ledger_entries"))
+    finally:
+        engine.dispose()

@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
+from collections.abc import Iterator
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from safeshare.domain.access import Grant
+from safeshare.domain.decisions import FOLLOWS_ADVICE
 from safeshare.domain.errors import InvalidInput
 from safeshare.domain.permissions import Permission
 from safeshare.ledger import Checkpoint, LedgerIntegrityError, export_with_checkpoint, load_private_key, sign_checkpoint, verify_entries
+from safeshare.ledger.entry import LedgerEntry
 from safeshare.ledger.verify import VerificationReport
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
 from safeshare.services.use_case import Service, use_case
 from safeshare.settings import Settings
 from safeshare.store.ledger_repository import LedgerRepository
+from safeshare.store.repositories.ledger_indexes import DECISION_COLUMNS, LedgerIndexRepository
 from safeshare.store.unit_of_work import UnitOfWork
 
 
@@ -42,10 +48,19 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
 class LedgerService(Service):
     @use_case(Permission.LEDGER_VERIFY)
     def verify(self, uow: UnitOfWork, actor: Actor, log: Log) -> VerificationReport:
-        """Check every entry, the chain, the Merkle root and every checkpoint saved so far."""
+        """Check every entry, the chain, the Merkle root and every checkpoint saved so far; for the decisions
+        and access logs, also that the index tables reads and authorisation rely on match the entries."""
         ledger = LedgerRepository(uow.connection)
         key = signing_key(self.context.settings).public_key()
-        return verify_entries(ledger.iter_entries(log.value), ledger.checkpoints(log.value), key, log=log.value)
+        report = verify_entries(ledger.iter_entries(log.value), ledger.checkpoints(log.value), key, log=log.value)
+        check = _INDEX_CHECKS.get(log)
+        if not report.ok or check is None:
+            return report
+        mismatch = check(ledger.iter_entries(log.value), LedgerIndexRepository(uow.connection))
+        if mismatch is None:
+            return report
+        seq, problem = mismatch
+        return replace(report, ok=False, first_bad_seq=seq, problem=problem)
 
     @use_case(Permission.LEDGER_VERIFY)
     def checkpoint(self, uow: UnitOfWork, actor: Actor, log: Log) -> Checkpoint:
@@ -84,3 +99,76 @@ class LedgerService(Service):
         ledger.save_checkpoint(signed)
         log_read(uow, actor, f"ledger.export.{log.value}", subjects, self.now(), Grant.ROLE)
         return report
+
+
+# Index cross-checks: every entry has exactly its index rows, and no index row lacks its entry. Each returns
+# the first mismatch as (seq, problem), or None.
+
+def _merge(entries: Iterator[LedgerEntry], index: Iterator[tuple], table: str, compare) -> tuple[int, str] | None:
+    entries = iter(entries)
+    entry = next(entries, None)
+    for row in index:
+        seq = row[0]
+        if entry is None or seq < entry.seq:
+            return seq, f"{table} has rows for entry {seq}, which is not in the ledger"
+        if entry.seq < seq:
+            return entry.seq, f"entry {entry.seq} has no rows in {table}"
+        problem = compare(entry, row)
+        if problem:
+            return seq, f"{table} does not match entry {seq}: {problem}"
+        entry = next(entries, None)
+    if entry is not None:
+        return entry.seq, f"entry {entry.seq} has no rows in {table}"
+    return None
+
+
+def _instant(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value).astimezone(dt.UTC) if value else None
+
+
+def _decision_index(entry: LedgerEntry) -> tuple[dict, frozenset[str]]:
+    payload = entry.payload
+    submitted, advice = payload["input"], payload["advice"]
+    fields = {
+        "agency_id": payload["decided_by_agency"],
+        "decided_by": payload["decided_by"],
+        "decided_at": _instant(payload["decided_at"]),
+        "decision": submitted["decision"],
+        "outcome": advice["outcome"],
+        "follows_advice": submitted["decision"] in FOLLOWS_ADVICE[advice["outcome"]],
+        "guidance_version": advice["guidance"]["version"],
+        "request_id": submitted.get("request_id"),
+        "corrects": submitted.get("corrects"),
+    }
+    return fields, frozenset(submitted["subject_ids"])
+
+
+def _compare_decision(entry: LedgerEntry, row: tuple) -> str | None:
+    _, fields, subjects = row
+    expected_fields, expected_subjects = _decision_index(entry)
+    if fields is None:
+        return "no decisions row, only decision_subjects rows"
+    differing = [c for c in DECISION_COLUMNS if fields[c] != expected_fields[c]]
+    if differing:
+        return f"decisions.{differing[0]} differs"
+    if subjects != expected_subjects:
+        return "its decision_subjects differ from the subjects the decision names"
+    return None
+
+
+def _check_decisions(entries: Iterator[LedgerEntry], index: LedgerIndexRepository) -> tuple[int, str] | None:
+    return _merge(entries, index.decisions(), "the decisions index", _compare_decision)
+
+
+def _compare_access(entry: LedgerEntry, row: tuple) -> str | None:
+    payload = entry.payload
+    at = _instant(payload["at"])
+    expected = frozenset((s, payload["person_id"], at) for s in payload["subject_ids"])
+    return None if row[1] == expected else "its rows differ from who read which subjects when"
+
+
+def _check_access(entries: Iterator[LedgerEntry], index: LedgerIndexRepository) -> tuple[int, str] | None:
+    return _merge(entries, index.access_log(), "access_log_subjects", _compare_access)
+
+
+_INDEX_CHECKS = {Log.DECISIONS: _check_decisions, Log.ACCESS: _check_access}

@@ -9,6 +9,11 @@ The triggers stop mistakes and ordinary application roles. An owner or superuser
 still drop or disable them (or set ``session_replication_role = replica`` on
 PostgreSQL); the hash chain and signed checkpoints are what reveal that kind of change.
 For defence in depth also ``REVOKE UPDATE, DELETE, TRUNCATE`` from the application role.
+
+The index tables over the decisions and access ledgers are protected the same way: reads and
+authorisation rely on them (who decided, for which agency; whose history lists which entry), and
+the application only ever inserts into them. ``LedgerService.verify`` cross-checks them against
+the ledger entries, which catches a change made with the triggers lifted.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy import (
 )
 
 from safeshare.store.metadata import metadata
+from safeshare.store.tables import access_log_subjects, decision_subjects, decisions
 
 ledger_entries = Table(
     "ledger_entries",
@@ -58,7 +64,10 @@ ledger_checkpoints = Table(
     CheckConstraint("tree_size >= 0", name="tree_size_not_negative"),
 )
 
-PROTECTED_TABLES = (ledger_entries.name, ledger_checkpoints.name)
+LEDGER_TABLES = (ledger_entries.name, ledger_checkpoints.name)
+# Insert-only indexes of the decisions and access ledgers (no UPDATE or DELETE anywhere in the application).
+LEDGER_INDEX_TABLES = (decisions.name, decision_subjects.name, access_log_subjects.name)
+PROTECTED_TABLES = LEDGER_TABLES + LEDGER_INDEX_TABLES
 
 
 def _sqlite_ddl(table: str) -> list[str]:
@@ -128,5 +137,5 @@ def _protect_on_create(table: Table) -> None:
     event.listen(table, "after_drop", DDL(drop_function).execute_if(dialect="postgresql"))
 
 
-_protect_on_create(ledger_entries)
-_protect_on_create(ledger_checkpoints)
+for _table in (ledger_entries, ledger_checkpoints, decisions, decision_subjects, access_log_subjects):
+    _protect_on_create(_table)
