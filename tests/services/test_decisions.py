@@ -16,6 +16,7 @@ from safeshare.domain.decisions import (
 from safeshare.domain.errors import Forbidden, InvalidInput, NotFound
 from safeshare.domain.paging import PageRequest
 from safeshare.services.decisions import DecisionService
+from tests.exchange import extend, request_input
 
 SIGNIFICANT_HARM = dict(
     purpose="Referral to children's social care after a disclosure at school",
@@ -141,7 +142,10 @@ def test_corrections_are_new_entries_that_point_at_the_corrected_one(world):
         actor, complete_input(world, facts(), Decision.SHARE, corrects=first.id, correction_reason="Wrong date of disclosure")
     )
     assert second.id > first.id and second.input.corrects == first.id
-    assert world.services.decisions.get(actor, first.id) == first  # the original stands unchanged
+    original = world.services.decisions.get(actor, first.id)
+    assert original.corrected_by == (second.id,)  # reading the original shows it was corrected
+    assert original.model_copy(update={"corrected_by": ()}) == first  # and it stands unchanged
+    assert world.services.decisions.get(actor, second.id).corrected_by == ()
     with pytest.raises(InvalidInput, match="corrects"):
         world.services.decisions.record(
             world.actor("practitioner_b"),
@@ -162,3 +166,86 @@ def test_reading_decisions_is_logged_and_listed_per_subject(world):
 def test_the_service_offers_no_way_to_change_or_delete_a_record():
     verbs = {name for name in dir(DecisionService) if not name.startswith("_")}
     assert not {v for v in verbs if any(word in v for word in ("update", "delete", "edit", "remove", "change"))}
+
+
+SEEK_CONSENT = dict(
+    purpose="Early help assessment for a family struggling with housing",
+    purpose_category="early_help",
+    recipient_agency="local_authority_childrens_social_care",
+    information_requested=["attendance record"],
+    level_of_concern="early_help",
+    consent="not_sought",
+)
+
+
+def test_a_share_against_advice_to_seek_consent_needs_what_any_share_needs(world):
+    case = facts(**SEEK_CONSENT, reasons_consent_not_sought=[])
+    actor = world.actor("practitioner_a")
+    advice = world.services.decisions.advise(actor, case)
+    assert advice.outcome is Outcome.seek_consent and not advice.lawful_bases
+    share = complete_input(world, case, Decision.SHARE, lawful_bases=("uk_gdpr_6_1_e",))
+    assert share.departure_reason
+    for missing, field in (
+        ({"lawful_bases": ()}, "lawful_bases"),
+        ({"secure_method": None}, "secure_method"),
+        ({"family_told": None}, "family_told"),
+    ):
+        with pytest.raises(InvalidInput) as refused:
+            world.services.decisions.record(actor, share.model_copy(update=missing))
+        assert field in {p.field for p in refused.value.problems}
+    # Any basis the guidance knows may be relied on when departing, but not an unknown one.
+    record = world.services.decisions.record(actor, share)
+    assert record.input.lawful_bases == ("uk_gdpr_6_1_e",) and not record.follows_advice
+    with pytest.raises(InvalidInput, match="not a lawful basis the guidance knows"):
+        world.services.decisions.record(actor, share.model_copy(update={"lawful_bases": ("made_up_basis",)}))
+
+
+def test_not_sharing_as_advised_asks_for_none_of_the_sharing_fields(world):
+    case = facts(**SEEK_CONSENT, reasons_consent_not_sought=[])
+    submitted = complete_input(world, case, Decision.DO_NOT_SHARE, secure_method=None, family_told=None)
+    record = world.services.decisions.record(world.actor("practitioner_a"), submitted)
+    assert record.follows_advice
+
+
+def test_a_refusal_to_a_requester_records_how_it_was_discussed(world):
+    case = CaseFacts.model_validate({**NO_CONCERN, "requested_by_recipient": True})
+    actor = world.actor("practitioner_a")
+    assert world.services.decisions.advise(actor, case).outcome is Outcome.do_not_share
+    submitted = complete_input(world, case, Decision.DO_NOT_SHARE)
+    with pytest.raises(InvalidInput) as refused:
+        world.services.decisions.record(actor, submitted)  # reasons alone are not a discussion
+    assert "discussed_with_requester" in {p.field for p in refused.value.problems}
+    record = world.services.decisions.record(
+        actor, submitted.model_copy(update={"discussed_with_requester": "Phoned the charity and explained why."})
+    )
+    assert record.input.discussed_with_requester
+
+
+def test_a_record_can_only_answer_a_request_made_to_its_agency_about_its_subject(world):
+    w = extend(world)
+    w.services.subjects.link_agency(w.actor("ig_lead_b"), w.subjects["child_b"].id, w.agency_a)
+    request = w.services.requests.send(w.actor("practitioner_b"), request_input(w))  # B asks A about Bea
+    bea = (w.subjects["child_b"].id,)
+    with pytest.raises(InvalidInput, match="request_id: no request to your agency"):
+        w.services.decisions.record(w.actor("practitioner_a"), complete_input(w, facts(), Decision.SHARE, request_id="no-such-request"))
+    with pytest.raises(InvalidInput, match="request_id: this request is about a subject"):
+        w.services.decisions.record(w.actor("practitioner_a"), complete_input(w, facts(), Decision.SHARE, request_id=request.id))
+    with pytest.raises(InvalidInput, match="request_id: no request to your agency"):  # the asker cannot answer it
+        w.services.decisions.record(
+            w.actor("practitioner_b"), complete_input(w, facts(), Decision.SHARE, subject_ids=bea, request_id=request.id)
+        )
+    answered = w.services.decisions.record(
+        w.actor("practitioner_a"), complete_input(w, facts(), Decision.SHARE, subject_ids=bea, request_id=request.id)
+    )
+    assert answered.input.request_id == request.id
+
+
+def test_a_correction_names_the_same_subjects_as_the_record_it_corrects(world):
+    actor = world.actor("practitioner_a")
+    first = world.services.decisions.record(actor, complete_input(world, facts(), Decision.SHARE))
+    other = (world.subjects["child_a"].id, world.subjects["parent_a"].id)
+    with pytest.raises(InvalidInput) as refused:
+        world.services.decisions.record(
+            actor, complete_input(world, facts(), Decision.SHARE, subject_ids=other, corrects=first.id, correction_reason="Wrong child")
+        )
+    assert {p.field for p in refused.value.problems} == {"subject_ids"}

@@ -201,7 +201,7 @@ def test_a_later_share_under_withdrawn_consent_does_not_rely_on_it(w):
     w.services.consents.withdraw(w.actor("practitioner_a"), consent.id, WithdrawalInput(how=ObtainedBy.PHONE, note="No"))
     submitted = DisclosureInput(
         decision=decision_input(w, "kid", Decision.SHARE, (to_person(w, "practitioner_b"),), case=EARLY_HELP, consent_id=consent.id,
-                                departure_reason="Shared after discussion with the DSL")
+                                departure_reason="Shared after discussion with the DSL", lawful_bases=("uk_gdpr_6_1_e",))
     )
     sent = w.services.disclosures.send(w.actor("practitioner_a"), submitted)
     assert sent.consent_id is None

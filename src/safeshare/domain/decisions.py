@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 
 from pydantic import Field, model_validator
@@ -118,6 +118,12 @@ class DecisionInput(DomainModel):
     family_told: FamilyTold | None = None
     onward_sharing_allowed: bool = False
     request_id: str | None = Field(default=None, description="The request for information this answers, if any.")
+    discussed_with_requester: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="How the decision and its reasons were explained to whoever asked for the information "
+        "(not needed when the record answers their request, which sends the reasons back).",
+    )
     corrects: int | None = Field(default=None, description="Ledger number of the record this one corrects.")
     correction_reason: str | None = Field(default=None, max_length=2000)
 
@@ -131,6 +137,12 @@ class DecisionRecord(DomainModel):
     decided_by: str
     decided_by_agency: str
     decided_at: dt.datetime
+    corrected_by: tuple[int, ...] = Field(
+        default=(),
+        # Not part of the sealed entry: it is read from the later entries that correct this one.
+        exclude_if=lambda numbers: not numbers,
+        description="Ledger numbers of the records that correct this one, oldest first.",
+    )
 
     @property
     def follows_advice(self) -> bool:
@@ -174,15 +186,25 @@ _PRESENT: dict[RecordField, tuple[str, Callable[[DecisionInput], bool]]] = {
         and (d.family_told.told is not InformDecision.do_not_inform or bool(d.family_told.reason_not_told)),
     ),
     RecordField.advice_sought_from: ("advice_sought", lambda d: bool(d.advice_sought)),
-    RecordField.discussed_with_requester: ("reasons", lambda d: bool(d.reasons.strip())),
+    # Answering the request sends the reasons back to the requester (R11); otherwise say how they were told.
+    RecordField.discussed_with_requester: (
+        "discussed_with_requester",
+        lambda d: d.request_id is not None or bool(d.discussed_with_requester and d.discussed_with_requester.strip()),
+    ),
     RecordField.onward_sharing_agreed: ("onward_sharing_allowed", lambda d: True),
 }
 
 
-def missing_record_fields(submitted: DecisionInput, advice: Advice) -> list[Problem]:
-    """What the guidance says this record must hold but the submission lacks (R13)."""
+def missing_record_fields(
+    submitted: DecisionInput, advice: Advice, required: Iterable[RecordField] | None = None
+) -> list[Problem]:
+    """What the guidance says this record must hold but the submission lacks (R13).
+
+    `required` is what the guidance asks of the submitted decision (`Guidance.record_fields_for`); without it,
+    the advice's own list, which assumes the decision that follows the advice.
+    """
     problems = []
-    for field in advice.record_fields:
+    for field in advice.record_fields if required is None else required:
         if field in _SHARE_ONLY and submitted.decision is not Decision.SHARE:
             continue
         name, present = _PRESENT[field]
@@ -191,20 +213,32 @@ def missing_record_fields(submitted: DecisionInput, advice: Advice) -> list[Prob
     return problems
 
 
-def check_decision(submitted: DecisionInput, advice: Advice) -> None:
-    """Refuse a record that is incomplete, inconsistent, or departs from the advice without saying why."""
-    problems = missing_record_fields(submitted, advice)
+def check_decision(
+    submitted: DecisionInput,
+    advice: Advice,
+    required: Iterable[RecordField] | None = None,
+    known_bases: Iterable[str] | None = None,
+) -> None:
+    """Refuse a record that is incomplete, inconsistent, or departs from the advice without saying why.
+
+    A share that follows the advice relies on one of the bases it offers. A share that departs from it is the
+    practitioner's own judgement, so it may rely on any basis the guidance knows (`known_bases`).
+    """
+    problems = missing_record_fields(submitted, advice, required)
+    follows = submitted.decision in FOLLOWS_ADVICE[advice.outcome]
     if submitted.decision is Decision.SHARE:
         for name, present in (("information_shared", submitted.information_shared), ("recipients", submitted.recipients)):
             if not present and not any(p.field == name for p in problems):
                 problems.append(Problem(name, "say what is shared and with whom"))
-        candidates = {basis.id for basis in advice.lawful_bases}
+        offered = {basis.id for basis in advice.lawful_bases}
+        allowed = offered if follows or known_bases is None else set(known_bases)
         for basis in submitted.lawful_bases:
-            if basis not in candidates:
-                problems.append(Problem("lawful_bases", f"'{basis}' is not one of the lawful bases the advice offers"))
+            if basis not in allowed:
+                message = "is not one of the lawful bases the advice offers" if follows else "is not a lawful basis the guidance knows"
+                problems.append(Problem("lawful_bases", f"'{basis}' {message}"))
     elif submitted.information_shared or submitted.recipients:
         problems.append(Problem("information_shared", "a decision not to share cannot list what was shared"))
-    if submitted.decision not in FOLLOWS_ADVICE[advice.outcome] and not (submitted.departure_reason or "").strip():
+    if not follows and not (submitted.departure_reason or "").strip():
         problems.append(
             Problem("departure_reason", f"the advice was '{advice.outcome.value}': say why you decided otherwise")
         )

@@ -28,6 +28,7 @@ from safeshare.domain.advice import (
     RecordField,
     StatutoryGateway,
 )
+from safeshare.domain.decisions import Decision
 
 from .catalogue import (
     BranchInfo,
@@ -372,7 +373,11 @@ class _Compiler:
             "route": derived_spec("route", routes),
         }
         inform_specs = {**self.specs, **derived}
-        rule_specs = {**inform_specs, "inform_family": derived_spec("inform_family", tuple(d.value for d in InformDecision))}
+        rule_specs = {
+            **inform_specs,
+            "inform_family": derived_spec("inform_family", tuple(d.value for d in InformDecision)),
+            "decision": derived_spec("decision", tuple(d.value for d in Decision)),
+        }
         inform_conditions = ConditionCompiler(inform_specs)
         rule_conditions = ConditionCompiler(rule_specs)
 

@@ -25,6 +25,7 @@ from safeshare.domain.advice import (
     RecordField,
     TrailEntry,
 )
+from safeshare.domain.decisions import FOLLOWS_ADVICE, Decision
 
 from .catalogue import (
     GoldenRule,
@@ -40,6 +41,8 @@ from .catalogue import (
 )
 
 Predicate = Callable[[Any, Mapping[str, Any]], bool]
+# The decision that follows each outcome, which the advice assumes unless asked about another.
+_FOLLOWING: Mapping[Any, Decision] = {outcome: next(iter(decisions)) for outcome, decisions in FOLLOWS_ADVICE.items()}
 _NO_DERIVED: Mapping[str, Any] = {}
 _CACHE_LIMIT = 8192
 
@@ -224,6 +227,14 @@ class Guidance:
 
     def advise(self, facts: CaseFacts | Mapping[str, Any]) -> Advice:
         """Work through the guidance for these facts. Mappings are validated as CaseFacts first."""
+        return self._advise(facts, None)
+
+    def record_fields_for(self, facts: CaseFacts | Mapping[str, Any], decision: Decision) -> tuple[RecordField, ...]:
+        """What the record of `decision` must hold on these facts. Advice rules can test `decision`;
+        the advice itself assumes the decision that follows its outcome, so a departure may need more."""
+        return self._advise(facts, Decision(decision)).record_fields
+
+    def _advise(self, facts: CaseFacts | Mapping[str, Any], decision: Decision | None) -> Advice:
         if type(facts) is not CaseFacts:
             facts = CaseFacts.model_validate(facts)
         trail = []
@@ -236,7 +247,9 @@ class Guidance:
             step = branch.next_step
 
         plan = branch.plan
-        derived = {"outcome": plan.outcome, "route": branch.route, "inform_family": None}
+        if decision is None:
+            decision = _FOLLOWING[plan.outcome]
+        derived = {"outcome": plan.outcome, "route": branch.route, "inform_family": None, "decision": decision}
         for predicate, notice in plan.inform:
             if predicate is None or predicate(facts, derived):
                 break

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from safeshare.domain.access import Grant
 from safeshare.domain.advice import Advice, CaseFacts
 from safeshare.domain.agencies import AgencyKind
-from safeshare.domain.decisions import DecisionInput, DecisionRecord, check_decision
+from safeshare.domain.decisions import FOLLOWS_ADVICE, DecisionInput, DecisionRecord, check_decision
 from safeshare.domain.errors import Forbidden, InvalidInput, NotFound, SafeShareError
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
@@ -160,11 +160,25 @@ def decision_to_seal(
     """
     submitted, _standing = apply_consent(uow, actor, submitted, context.clock())
     DecisionService._check_recipients(uow, submitted)
+    if submitted.request_id is not None:
+        _check_request(uow, actor, submitted)
     if submitted.corrects is not None:
         if uow.decisions.agency_of(submitted.corrects) != actor.agency_id:
             raise InvalidInput.of("corrects", "no decision record of your agency has this number")
-    advice = context.guidance(guidance_version).advise(submitted.facts)
-    check_decision(submitted, advice)
+        corrected = uow.decisions.get(submitted.corrects)
+        if set(corrected.input.subject_ids) != set(submitted.subject_ids):
+            raise InvalidInput.of("subject_ids", f"a correction must name the same subjects as record {submitted.corrects}")
+    guidance = context.guidance(guidance_version)
+    advice = guidance.advise(submitted.facts)
+    if submitted.decision in FOLLOWS_ADVICE[advice.outcome]:
+        check_decision(submitted, advice)
+    else:  # a departure needs what the guidance asks of the decision actually made
+        check_decision(
+            submitted,
+            advice,
+            required=guidance.record_fields_for(submitted.facts, submitted.decision),
+            known_bases=[basis.id for basis in guidance.lawful_bases()],
+        )
     return DecisionRecord(
         id=0,
         input=submitted,
@@ -173,3 +187,12 @@ def decision_to_seal(
         decided_by_agency=actor.agency_id,
         decided_at=context.clock(),
     )
+
+
+def _check_request(uow: UnitOfWork, actor: Actor, submitted: DecisionInput) -> None:
+    """A record may say it answers a request only if that request was made to the actor's agency about its subject."""
+    stored = uow.requests.get(submitted.request_id)
+    if stored is None or stored.target_agency_id != actor.agency_id:
+        raise InvalidInput.of("request_id", "no request to your agency has this id")
+    if stored.subject_id not in submitted.subject_ids:
+        raise InvalidInput.of("request_id", "this request is about a subject the record does not name")

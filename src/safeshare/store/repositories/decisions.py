@@ -98,7 +98,19 @@ class DecisionRepository:
         entry = self._ledger.get(DECISIONS_LOG, decision_id)
         if entry is None:
             return None
-        return DecisionRecord.model_validate({**entry.payload, "id": entry.seq})
+        corrected_by = self.corrections_of([decision_id]).get(decision_id, ())
+        return DecisionRecord.model_validate({**entry.payload, "id": entry.seq, "corrected_by": corrected_by})
+
+    def corrections_of(self, decision_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        """The records correcting each of these, oldest first; records nobody corrected are left out."""
+        found: dict[int, list[int]] = {}
+        if decision_ids:
+            rows = self._db.execute(
+                select(decisions.c.corrects, decisions.c.id).where(decisions.c.corrects.in_(decision_ids)).order_by(decisions.c.id)
+            )
+            for corrects, number in rows:
+                found.setdefault(corrects, []).append(number)
+        return {k: tuple(v) for k, v in found.items()}
 
     def agency_of(self, decision_id: int) -> str | None:
         return self._db.execute(select(decisions.c.agency_id).where(decisions.c.id == decision_id)).scalar_one_or_none()
