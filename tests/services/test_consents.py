@@ -9,6 +9,8 @@ from safeshare.domain.advice import CaseFacts, ConsentGiver, ConsentState, Purpo
 from safeshare.domain.agencies import AgencyKind
 from safeshare.domain.consent import (
     CapacityBasis,
+    ReviewInput,
+    ReviewOutcome,
     ConflictKind,
     ConflictResolution,
     ConsentRecipient,
@@ -17,9 +19,11 @@ from safeshare.domain.consent import (
     ObtainedBy,
     WithdrawalInput,
 )
-from safeshare.domain.decisions import Decision
+from safeshare.domain.decisions import ConsentDetails, Decision
+from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from safeshare.domain.paging import PageRequest
+from safeshare.store.ledger_repository import LedgerRepository
 from tests.exchange import EARLY_HELP, consent_input, decision_input, extend, to_person
 
 
@@ -80,6 +84,8 @@ def test_a_parent_with_parental_responsibility_can_consent(w):
         ({"subject": "child_a", "giver": "child_a", "kind": GiverKind.YOUNG_PERSON_16_17}, "given_by.kind", "date of birth"),
         ({"subject": "teen", "giver": "teen", "kind": GiverKind.CHILD, "capacity_basis": CapacityBasis.COMPETENCE_ASSESSED, "capacity_note": "x"}, "given_by.kind", "young_person_16_17"),
         ({"capacity_basis": CapacityBasis.COMPETENCE_ASSESSED}, "given_by.capacity_basis", "presumed"),
+        ({"subject": "teen"}, "given_by.kind", "decide for themselves"),
+        ({"young_person_lacks_capacity": "Cannot weigh it up"}, "young_person_lacks_capacity", "16 or 17"),
         ({"freely_given": False}, "freely_given", "freely given"),
         ({"explicit": False}, "explicit", "explicit"),
         ({"review_by": None}, "review_by", "review"),
@@ -234,7 +240,7 @@ def test_the_decision_record_takes_consent_from_the_register(w, clock):
 def test_consent_out_of_scope_for_a_recipient_does_not_count(w):
     consent = record(w).consent
     to_police = decision_input(w, "kid", Decision.SHARE, (to_person(w, "practitioner_c"),), case={**EARLY_HELP, "recipient_agency": "police"}, consent_id=consent.id,
-                               departure_reason="The DSL advised sharing")
+                               departure_reason="The DSL advised sharing", lawful_bases=("uk_gdpr_6_1_e",))
     sealed = w.services.decisions.record(w.actor("practitioner_a"), to_police)
     assert sealed.input.facts.consent is ConsentState.not_sought and sealed.input.consent is None
 
@@ -295,3 +301,188 @@ def test_reading_and_exporting_consent_is_logged(w):
         history = uow.access_log.history(w.subjects["kid"].id, PageRequest())
     assert {"consent.export_fhir"} <= {e.action for e in history.items}
     assert all(e.grant.value == "holder" for e in history.items)
+
+
+# The register is authoritative when a decision relies on consent without naming it ------------------------
+
+TYPED_IN = ConsentDetails(given_by="parental_responsibility", giver_name="Ada's mother", capacity_basis="parent",
+                          obtained_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+def ledger_size(w, log: str) -> int:
+    with w.services.context.uow_factory() as uow:
+        return LedgerRepository(uow.connection).count(log)
+
+
+RELYING_ON_CONSENT = {**EARLY_HELP, "consent": "given", "consent_by": "parental_responsibility"}
+
+
+def relying_on_consent(w, subject="kid", recipient="practitioner_b", **overrides):
+    return decision_input(w, subject, Decision.SHARE, (to_person(w, recipient),), case=RELYING_ON_CONSENT, consent=TYPED_IN, **overrides)
+
+
+@pytest.mark.parametrize(
+    ("register", "words"),
+    [
+        ("withdrawn", "withdrawn on 02 November 2026"),
+        ("refused", "was refused"),
+        ("out_of_scope", "no consent in your agency's register covers"),
+        ("nothing", "record it there first"),
+        ("disputed", "disagree"),
+    ],
+)
+def test_consent_typed_into_a_decision_cannot_override_the_register(w, clock, register, words):
+    actor = w.actor("practitioner_a")
+    if register == "withdrawn":
+        consent = record(w).consent
+        w.services.consents.withdraw(actor, consent.id, WithdrawalInput(how=ObtainedBy.PHONE, note="Mother withdrew"))
+    elif register == "refused":
+        record(w, decision="refused", review_by=None)
+    elif register == "out_of_scope":
+        record(w, purposes=("crime_prevention",))
+    elif register == "disputed":
+        record(w)
+        record(w, giver="father", decision="refused", review_by=None)
+    before = ledger_size(w, "decisions")
+    with pytest.raises(InvalidInput) as refused:
+        w.services.decisions.record(actor, relying_on_consent(w))
+    assert fields_of(refused) == {"facts.consent"}
+    assert words in refused.value.message
+    with pytest.raises(InvalidInput, match="facts.consent"):
+        w.services.disclosures.send(actor, DisclosureInput(decision=relying_on_consent(w)))
+    assert ledger_size(w, "decisions") == before
+
+
+def test_consent_relied_on_without_naming_it_is_taken_from_the_register(w, clock):
+    actor = w.actor("practitioner_a")
+    consent = record(w).consent
+    sealed = w.services.decisions.record(actor, relying_on_consent(w))
+    assert sealed.input.consent_id == consent.id
+    assert sealed.input.consent.giver_name is None and "early_help" in sealed.input.consent.limits  # not the typed-in details
+    sent = w.services.disclosures.send(actor, DisclosureInput(decision=relying_on_consent(w)))
+    assert sent.consent_id == consent.id  # so its recipients see a withdrawal notice later
+    w.services.consents.withdraw(actor, consent.id, WithdrawalInput(how=ObtainedBy.PHONE, note="Mother withdrew"))
+    received = w.services.disclosures.get(w.actor("practitioner_b"), sent.id)
+    assert received.consent_withdrawn is not None and received.consent_withdrawn.consent_id == consent.id
+
+
+def test_consent_for_one_recipient_does_not_cover_another(w):
+    record(w)  # covers agency B only
+    with pytest.raises(InvalidInput, match="covers this purpose and every recipient"):
+        w.services.decisions.record(w.actor("practitioner_a"), relying_on_consent(w, recipient="practitioner_c"))
+
+
+def test_advice_without_naming_anyone_still_takes_consent_as_answered(w):
+    record(w, decision="refused", review_by=None)  # the register is not consulted when no one is named (R8)
+    advice = w.services.decisions.advise(w.actor("practitioner_a"), CaseFacts.model_validate(RELYING_ON_CONSENT))
+    assert advice.outcome.value == "share"
+
+
+# A young person of 16 or 17 decides for themselves (004 Appendix 1 q4) ---------------------------------------
+
+def test_a_parent_decides_for_a_young_person_of_16_or_17_only_when_they_lack_capacity(w):
+    with pytest.raises(InvalidInput) as refused:
+        record(w, subject="teen")
+    assert fields_of(refused) == {"given_by.kind"} and "Mental Capacity Act" in refused.value.message
+    recorded = record(w, subject="teen", young_person_lacks_capacity="A learning disability: cannot weigh the information")
+    assert recorded.consent.status is ConsentStatus.GIVEN
+    assert [c.kind for c in recorded.conflicts_raised] == [ConflictKind.CAPACITY_DOUBT]
+    teen = w.services.consents.who_may_consent(w.actor("practitioner_a"), w.subjects["teen"].id)
+    parent = next(o for o in teen.options if o.kind is GiverKind.PARENTAL_RESPONSIBILITY)
+    assert "lacks capacity" in parent.condition
+
+
+# FHIR import ----------------------------------------------------------------------------------------------
+
+def test_a_fhir_consent_withdrawn_in_the_future_is_refused(w, clock):
+    original = record(w).consent
+    w.services.consents.withdraw(w.actor("practitioner_a"), original.id, WithdrawalInput(how=ObtainedBy.WRITTEN, note="Letter"))
+    resource = w.services.consents.export_fhir(w.actor("practitioner_a"), original.id)
+    for extension in resource["extension"]:
+        if extension["url"].endswith("withdrawal"):
+            for part in extension["extension"]:
+                if part["url"].endswith("withdrawn-at"):
+                    part["valueDateTime"] = "2026-12-25T10:00:00Z"
+    resource["identifier"] = [{"system": "urn:example", "value": "future"}]
+    with pytest.raises(InvalidInput) as refused:
+        w.services.consents.import_fhir(w.actor("practitioner_a"), resource)
+    assert fields_of(refused) == {"extension.withdrawal.withdrawn-at"} and "future" in refused.value.message
+    with w.services.context.uow_factory() as uow:
+        assert len(uow.consents.all_for_subject(w.agency_a, w.subjects["kid"].id)) == 1  # nothing half-written
+
+
+def test_a_fhir_consent_is_imported_once(w):
+    actor = w.actor("practitioner_a")
+    resource = w.services.consents.export_fhir(actor, record(w).consent.id)
+    first = w.services.consents.import_fhir(actor, resource)
+    assert first.consent.source_identifier == f"urn:safeshare:consent|{resource['id']}"
+    with pytest.raises(Conflict) as again:
+        w.services.consents.import_fhir(actor, resource)
+    assert fields_of(again) == {"identifier"} and first.consent.id in again.value.message
+    with w.services.context.uow_factory() as uow:
+        assert len(uow.consents.all_for_subject(w.agency_a, w.subjects["kid"].id)) == 2
+    other = {**resource, "identifier": [{"system": "urn:example", "value": "another-copy"}]}
+    assert w.services.consents.import_fhir(actor, other).consent.id != first.consent.id
+
+
+# Reviewing consent (R5: renewal is reviewed) ---------------------------------------------------------------
+
+def still_valid(**overrides) -> ReviewInput:
+    fields = dict(outcome=ReviewOutcome.STILL_VALID, confirmed_with="Ada's mother", how=ObtainedBy.PHONE,
+                  next_review_by=dt.date(2027, 11, 1), note="Still happy for the school to know")
+    return ReviewInput(**{**fields, **overrides})
+
+
+def test_a_review_that_finds_consent_still_valid_sets_the_next_review_date(w, clock):
+    consent = record(w, review_by=dt.date(2026, 11, 10)).consent
+    clock.advance(days=10)
+    actor = w.actor("practitioner_a")
+    assert [c.id for c in w.services.consents.due_for_review(actor, PageRequest()).items] == [consent.id]
+    reviewed = w.services.consents.review(actor, consent.id, still_valid())
+    assert reviewed.status is ConsentStatus.GIVEN and reviewed.review_by == dt.date(2027, 11, 1)
+    assert [(r.confirmed_with, r.reviewed_by, r.reviewed_at) for r in reviewed.reviews] == [("Ada's mother", w.people["practitioner_a"].id, clock.now)]
+    assert w.services.consents.get(actor, consent.id) == reviewed
+    assert w.services.consents.due_for_review(actor, PageRequest()).total == 0
+    assert standing(w).state is ConsentState.given
+    with w.services.context.uow_factory() as uow:
+        kinds = [e.kind for e in LedgerRepository(uow.connection).iter_entries("consents") if consent.id in e.payload_json]
+    assert kinds == ["consent.recorded", "consent.reviewed"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"next_review_by": None}, "next_review_by"),
+        ({"next_review_by": dt.date(2026, 11, 2)}, "next_review_by"),  # today is not in the future
+        ({"confirmed_with": " "}, "confirmed_with"),
+        ({"outcome": ReviewOutcome.NO_LONGER_VALID, "note": ""}, "note"),
+    ],
+)
+def test_a_review_is_refused_naming_the_field(w, changes, field):
+    consent = record(w).consent
+    with pytest.raises(InvalidInput) as refused:
+        w.services.consents.review(w.actor("practitioner_a"), consent.id, still_valid(**changes))
+    assert fields_of(refused) == {field}
+    assert w.services.consents.get(w.actor("practitioner_a"), consent.id).reviews == ()
+
+
+def test_a_review_that_finds_consent_no_longer_valid_withdraws_it(w, clock):
+    consent = record(w).consent
+    actor = w.actor("practitioner_a")
+    reviewed = w.services.consents.review(actor, consent.id, still_valid(outcome=ReviewOutcome.NO_LONGER_VALID, note="Mother no longer agrees"))
+    assert reviewed.status is ConsentStatus.WITHDRAWN and reviewed.withdrawal.note == "Mother no longer agrees"
+    assert reviewed.withdrawal.withdrawn_at == clock.now and reviewed.reviews[0].outcome is ReviewOutcome.NO_LONGER_VALID
+    assert w.services.consents.get(actor, consent.id) == reviewed
+    assert standing(w).state is ConsentState.withdrawn
+    with pytest.raises(Conflict, match="only consent that was given can be reviewed"):
+        w.services.consents.review(actor, consent.id, still_valid())
+
+
+def test_only_the_holder_agency_reviews_consent(w):
+    consent = record(w).consent
+    for other in ("practitioner_b", "practitioner_c"):
+        with pytest.raises(NotFound):
+            w.services.consents.review(w.actor(other), consent.id, still_valid())
+    with pytest.raises(Forbidden):
+        w.services.consents.review(w.actor("ig_lead_a"), consent.id, still_valid())
+    refused = record(w, giver="father", decision="refused", review_by=None).consent
+    with pytest.raises(Conflict):
+        w.services.consents.review(w.actor("practitioner_a"), refused.id, still_valid())

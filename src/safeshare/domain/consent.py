@@ -110,6 +110,12 @@ class ConsentInput(DomainModel):
     obtained_at: dt.datetime
     obtained_by: ObtainedBy
     review_by: dt.date | None = Field(default=None, description="When to review whether the consent needs renewing.")
+    young_person_lacks_capacity: str = Field(
+        default="",
+        max_length=2000,
+        description="Only when a person with parental responsibility decides for a young person of 16 or 17: why the "
+        "young person lacks capacity to decide for themselves (Mental Capacity Act 2005).",
+    )
     notes: str = Field(default="", max_length=4000)
 
     @field_validator("information")
@@ -163,6 +169,45 @@ class Withdrawal(DomainModel):
     recorded_at: dt.datetime
 
 
+class ReviewOutcome(StrEnum):
+    STILL_VALID = "still_valid"  # confirmed with the person; a new review date is set
+    NO_LONGER_VALID = "no_longer_valid"  # the person no longer agrees: recorded as a withdrawal
+
+
+class ReviewInput(DomainModel):
+    """A review of given consent (R5: its renewal is reviewed)."""
+
+    outcome: ReviewOutcome
+    confirmed_with: str = Field(default="", max_length=200, description="Who confirmed the consent still stands.")
+    how: ObtainedBy = Field(description="How the person was asked: in person, in writing or by phone.")
+    next_review_by: dt.date | None = Field(default=None, description="When to review it again; needed if still valid.")
+    note: str = Field(default="", max_length=2000, description="What the person said; needed if no longer valid.")
+
+
+class ConsentReview(DomainModel):
+    outcome: ReviewOutcome
+    confirmed_with: str
+    how: ObtainedBy
+    next_review_by: dt.date | None
+    note: str
+    reviewed_by: str
+    reviewed_at: dt.datetime
+
+
+def review_problems(review: ReviewInput, today: dt.date) -> list[Problem]:
+    problems = []
+    if review.outcome is ReviewOutcome.STILL_VALID:
+        if not review.confirmed_with.strip():
+            problems.append(Problem("confirmed_with", "say who confirmed that the consent still stands"))
+        if review.next_review_by is None:
+            problems.append(Problem("next_review_by", "say when to review this consent again"))
+        elif review.next_review_by <= today:
+            problems.append(Problem("next_review_by", "the next review date must be in the future"))
+    elif not review.note.strip():
+        problems.append(Problem("note", "say what the person said: consent that is no longer valid is withdrawn"))
+    return problems
+
+
 class ConsentRecord(DomainModel):
     id: str
     input: ConsentInput
@@ -171,6 +216,13 @@ class ConsentRecord(DomainModel):
     recorded_by: str
     recorded_at: dt.datetime
     withdrawal: Withdrawal | None = None
+    review_by: dt.date | None = Field(
+        default=None, description="When the consent is next to be reviewed: the date recorded, or set at the latest review."
+    )
+    reviews: tuple[ConsentReview, ...] = ()
+    source_identifier: str | None = Field(
+        default=None, description="For a consent imported from FHIR: the resource's identifier ('system|value')."
+    )
     ledger_seq: int | None = Field(default=None, description="Number of the entry in the consents ledger.")
 
     @property
@@ -291,6 +343,11 @@ def giver_problems(submitted: ConsentInput, age: int | None, parental_responsibi
                 Problem("given_by.subject_id", "no parental responsibility for this child is recorded for this person: "
                         "only a person with parental responsibility can consent for a child who cannot decide")
             )
+        if age is not None and age >= OWN_CONSENT_AGE and not submitted.young_person_lacks_capacity.strip():
+            problems.append(
+                Problem("given_by.kind", f"the young person is {age}: at 16 or 17 they decide for themselves, unless "
+                        "they lack capacity under the Mental Capacity Act 2005 (then say why in young_person_lacks_capacity)")
+            )
         if giver.capacity_basis is CapacityBasis.COMPETENCE_ASSESSED:
             problems.append(
                 Problem("given_by.capacity_basis", "an adult is presumed to have capacity ('age') unless there is a "
@@ -300,6 +357,13 @@ def giver_problems(submitted: ConsentInput, age: int | None, parental_responsibi
         problems.append(
             Problem("given_by.kind", "only the child (16 or 17, or under 16 with assessed competence) or a person with "
                     "parental responsibility can consent for a child; someone else cannot")
+        )
+    if submitted.young_person_lacks_capacity.strip() and (
+        giver.kind is not GiverKind.PARENTAL_RESPONSIBILITY or age is None or age < OWN_CONSENT_AGE
+    ):
+        problems.append(
+            Problem("young_person_lacks_capacity", "only for a person with parental responsibility deciding for a young "
+                    "person of 16 or 17")
         )
     if giver.kind in (GiverKind.CHILD, GiverKind.YOUNG_PERSON_16_17) and giver.subject_id not in (None, submitted.subject_id):
         problems.append(Problem("given_by.subject_id", "a child or young person consents for themselves: use the child's own id"))
@@ -351,8 +415,12 @@ def who_may_consent(
                 subject_id=person_id,
                 name=name,
                 may_consent=True,
-                condition="When the child cannot decide for themselves; consider the parent's own capacity "
-                "(Mental Capacity Act 2005).",
+                condition=(
+                    "Only if the young person lacks capacity to decide (Mental Capacity Act 2005); say why."
+                    if age is not None and age >= OWN_CONSENT_AGE
+                    else "When the child cannot decide for themselves; consider the parent's own capacity "
+                    "(Mental Capacity Act 2005)."
+                ),
             )
         )
     if not parental_responsibility:
@@ -463,7 +531,7 @@ def conflicts_with(new: ConsentRecord, existing: list[ConsentRecord], kinds: dic
             found.append((ConflictKind.CHILD_AND_PARENT, (other.id, new.id)))
         elif pair == {GiverKind.PARENTAL_RESPONSIBILITY}:
             found.append((ConflictKind.PARENTS, (other.id, new.id)))
-    if new.input.given_by.capacity_basis is CapacityBasis.MENTAL_CAPACITY_CONCERN:
+    if new.input.given_by.capacity_basis is CapacityBasis.MENTAL_CAPACITY_CONCERN or new.input.young_person_lacks_capacity.strip():
         found.append((ConflictKind.CAPACITY_DOUBT, (new.id,)))
     return found
 

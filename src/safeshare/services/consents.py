@@ -19,8 +19,11 @@ from safeshare.domain.consent import (
     ConsentConflict,
     ConsentInput,
     ConsentRecord,
+    ConsentReview,
     ConsentStanding,
     ConsentStatus,
+    ReviewInput,
+    ReviewOutcome,
     WhoMayConsent,
     Withdrawal,
     WithdrawalInput,
@@ -30,6 +33,7 @@ from safeshare.domain.consent import (
     consent_standing,
     describe_scope,
     giver_problems,
+    review_problems,
     who_may_consent,
 )
 from safeshare.domain.decisions import DecisionInput
@@ -117,33 +121,83 @@ def _weakest(standings: list[ConsentStanding]) -> ConsentStanding:
     return standings[0]
 
 
+def _targets(uow: UnitOfWork, submitted: DecisionInput) -> list[tuple[str | None, AgencyKind]]:
+    targets: list[tuple[str | None, AgencyKind]] = []
+    for recipient in submitted.recipients:
+        agency = uow.agencies.get(recipient.agency_id)
+        if agency is not None:
+            targets.append((agency.id, agency.kind))
+    return targets or [(None, AgencyKind(submitted.facts.recipient_agency.value))]
+
+
+def _subject_standing(uow: UnitOfWork, actor: Actor, submitted: DecisionInput, subject_id: str, at: dt.datetime) -> ConsentStanding:
+    purpose = submitted.facts.purpose_category
+    return _weakest([standing_for(uow, actor.agency_id, subject_id, purpose, a, k, at) for a, k in _targets(uow, submitted)])
+
+
+def _why_not_given(uow: UnitOfWork, actor: Actor, subject_id: str, standing: ConsentStanding) -> str:
+    if standing.state is ConsentState.withdrawn:
+        consent = uow.consents.get(standing.consent_id or "")
+        when = f" on {consent.withdrawal.withdrawn_at:%d %B %Y}" if consent and consent.withdrawal else ""
+        return f"your agency's consent register shows this consent was withdrawn{when}, so it cannot be relied on"
+    if standing.state is ConsentState.refused:
+        return "your agency's consent register shows consent for this purpose and recipient was refused"
+    if standing.state is ConsentState.parent_child_disagree:
+        return ("the people who can consent disagree (see your agency's consent register); the designated "
+                "safeguarding lead should help resolve it before consent is relied on")
+    if uow.consents.all_for_subject(actor.agency_id, subject_id):
+        return "no consent in your agency's register covers this purpose and every recipient"
+    return "no consent is recorded in your agency's register for this person: record it there first"
+
+
 def apply_consent(uow: UnitOfWork, actor: Actor, submitted: DecisionInput, at: dt.datetime) -> tuple[DecisionInput, ConsentStanding | None]:
-    """Resolve `consent_id` on a decision against the register: its facts and consent details come from there."""
+    """Take the consent answers and details of a decision from the register (R5).
+
+    With `consent_id`, that consent's standing is used. Without it, a decision relying on consent ("given")
+    about a subject the agency holds needs consent in the register covering the purpose and every recipient:
+    the register's consent is used, and a withdrawn, refused, disputed or out-of-scope one is refused.
+    Subjects the agency does not hold (items received and passed on) have no entry in its register.
+    """
     if submitted.consent_id is None:
-        return submitted, None
+        return _register_consent(uow, actor, submitted, at)
     consent = uow.consents.get(submitted.consent_id)
     if consent is None or consent.agency_id != actor.agency_id:
         raise InvalidInput.of("consent_id", "no consent in your agency's register has this id")
     subject_id = consent.input.subject_id
     if subject_id not in submitted.subject_ids:
         raise InvalidInput.of("consent_id", "this consent is about a different subject from the decision")
-    purpose = submitted.facts.purpose_category
-    kind = AgencyKind(submitted.facts.recipient_agency.value)
-    targets: list[tuple[str | None, AgencyKind]] = []
-    for recipient in submitted.recipients:
-        agency = uow.agencies.get(recipient.agency_id)
-        if agency is not None:
-            targets.append((agency.id, agency.kind))
-    standings = [standing_for(uow, actor.agency_id, subject_id, purpose, a, k, at) for a, k in targets or [(None, kind)]]
-    standing = _weakest(standings)
+    standing = _subject_standing(uow, actor, submitted, subject_id, at)
     facts = facts_with_consent(submitted.facts, standing)
     return submitted.model_copy(update={"facts": facts, "consent": standing.details}), standing
+
+
+def _register_consent(uow: UnitOfWork, actor: Actor, submitted: DecisionInput, at: dt.datetime) -> tuple[DecisionInput, ConsentStanding | None]:
+    if submitted.facts.consent is not ConsentState.given:
+        return submitted, None
+    held = [s for s in submitted.subject_ids if uow.subjects.is_held_by(s, actor.agency_id)]
+    standings = []
+    for subject_id in held:
+        standing = _subject_standing(uow, actor, submitted, subject_id, at)
+        if standing.state is not ConsentState.given:
+            raise InvalidInput.of("facts.consent", _why_not_given(uow, actor, subject_id, standing))
+        standings.append(standing)
+    if not standings:
+        return submitted, None
+    standing = standings[0]
+    facts = facts_with_consent(submitted.facts, standing)
+    update = {"facts": facts, "consent": standing.details}
+    if len(standings) == 1:
+        update["consent_id"] = standing.consent_id
+    return submitted.model_copy(update=update), standing
 
 
 class ConsentService(Service):
     @use_case(Permission.CONSENT_RECORD)
     def record(self, uow: UnitOfWork, actor: Actor, submitted: ConsentInput) -> ConsentRecorded:
         """Record consent given or refused, refusing it from someone who cannot give it for this child."""
+        return self._record(uow, actor, submitted)
+
+    def _record(self, uow: UnitOfWork, actor: Actor, submitted: ConsentInput, source_identifier: str | None = None) -> ConsentRecorded:
         require_holder(uow, actor, submitted.subject_id)
         now = self.now()
         self._check(uow, submitted, now)
@@ -154,6 +208,7 @@ class ConsentService(Service):
             agency_id=actor.agency_id,
             recorded_by=actor.person_id,
             recorded_at=now,
+            source_identifier=source_identifier,
         )
         record = uow.consents.add(record)
         return ConsentRecorded(consent=record, conflicts_raised=tuple(self._raise_conflicts(uow, actor, record, now)))
@@ -187,7 +242,10 @@ class ConsentService(Service):
     @use_case(Permission.CONSENT_RECORD)
     def withdraw(self, uow: UnitOfWork, actor: Actor, consent_id: str, withdrawal: WithdrawalInput) -> ConsentRecord:
         """Withdrawal takes effect at once for every later share; recipients of earlier shares see a notice."""
-        consent = own_consent(uow, actor, consent_id)
+        return self._withdraw(uow, actor, own_consent(uow, actor, consent_id), withdrawal)
+
+    def _withdraw(self, uow: UnitOfWork, actor: Actor, consent: ConsentRecord, withdrawal: WithdrawalInput) -> ConsentRecord:
+        consent_id = consent.id
         if consent.status is not ConsentStatus.GIVEN:
             raise Conflict.of("consent_id", f"only consent that was given can be withdrawn; this one is {consent.status.value}")
         now = self.now()
@@ -199,6 +257,35 @@ class ConsentService(Service):
         stored = Withdrawal(withdrawn_at=withdrawn_at, how=withdrawal.how, note=withdrawal.note, recorded_by=actor.person_id, recorded_at=now)
         uow.consents.withdraw(consent_id, consent.input.subject_id, stored)
         return consent.model_copy(update={"status": ConsentStatus.WITHDRAWN, "withdrawal": stored})
+
+    @use_case(Permission.CONSENT_RECORD)
+    def review(self, uow: UnitOfWork, actor: Actor, consent_id: str, submitted: ReviewInput) -> ConsentRecord:
+        """Record a review of given consent (R5: renewal is reviewed): still valid, confirmed with someone and
+        with a new review date; or no longer valid, which is a withdrawal taking effect at once."""
+        consent = own_consent(uow, actor, consent_id)
+        if consent.status is not ConsentStatus.GIVEN:
+            raise Conflict.of("consent_id", f"only consent that was given can be reviewed; this one is {consent.status.value}")
+        now = self.now()
+        problems = review_problems(submitted, now.date())
+        if problems:
+            raise InvalidInput("; ".join(f"{p.field}: {p.message}" for p in problems), tuple(problems))
+        still_valid = submitted.outcome is ReviewOutcome.STILL_VALID
+        review = ConsentReview(
+            outcome=submitted.outcome,
+            confirmed_with=submitted.confirmed_with.strip() if still_valid else "",
+            how=submitted.how,
+            next_review_by=submitted.next_review_by if still_valid else None,
+            note=submitted.note.strip(),
+            reviewed_by=actor.person_id,
+            reviewed_at=now,
+        )
+        uow.consents.review(consent, review)
+        reviewed = consent.model_copy(
+            update={"reviews": (*consent.reviews, review), "review_by": review.next_review_by or consent.review_by}
+        )
+        if not still_valid:
+            reviewed = self._withdraw(uow, actor, reviewed, WithdrawalInput(how=submitted.how, note=review.note))
+        return reviewed
 
     @use_case(Permission.CONSENT_READ)
     def get(self, uow: UnitOfWork, actor: Actor, consent_id: str) -> ConsentRecord:
@@ -287,26 +374,29 @@ class ConsentService(Service):
 
     @use_case(Permission.CONSENT_RECORD)
     def import_fhir(self, uow: UnitOfWork, actor: Actor, resource: dict) -> ConsentRecorded:
-        """Record a consent from a FHIR Consent resource, with every check a typed-in consent passes."""
-        from safeshare.services.fhir_consent import from_fhir
+        """Record a consent from a FHIR Consent resource, with every check a typed-in consent passes, once only."""
+        from safeshare.services.fhir_consent import from_fhir, identifiers_of
 
         submitted, withdrawal = from_fhir(resource)
-        recorded = self.record.__wrapped__(self, uow, actor, submitted)
+        identifiers = identifiers_of(resource)
+        already = uow.consents.imported(actor.agency_id, identifiers)
+        if already is not None:
+            raise Conflict.of("identifier", f"this Consent was already imported into your agency's register (consent {already.id})")
+        stored = None
         if withdrawal is not None:
             if submitted.decision is not ConsentStatus.GIVEN:
                 raise InvalidInput.of("status", "only consent that was given can have been withdrawn")
-            stored = Withdrawal(
-                withdrawn_at=withdrawal.withdrawn_at or self.now(),
-                how=withdrawal.how,
-                note=withdrawal.note,
-                recorded_by=actor.person_id,
-                recorded_at=self.now(),
-            )
-            if stored.withdrawn_at < submitted.obtained_at:
+            now = self.now()
+            withdrawn_at = withdrawal.withdrawn_at or now
+            if withdrawn_at > now + _CLOCK_SLACK:
+                raise InvalidInput.of("extension.withdrawal.withdrawn-at", "cannot be in the future")
+            if withdrawn_at < submitted.obtained_at:
                 raise InvalidInput.of("extension.withdrawal", "withdrawn before the consent was obtained")
+            stored = Withdrawal(withdrawn_at=withdrawn_at, how=withdrawal.how, note=withdrawal.note, recorded_by=actor.person_id, recorded_at=now)
+        recorded = self._record(uow, actor, submitted, identifiers[0] if identifiers else None)
+        if stored is not None:
             uow.consents.withdraw(recorded.consent.id, submitted.subject_id, stored)
             recorded = recorded.model_copy(
                 update={"consent": recorded.consent.model_copy(update={"status": ConsentStatus.WITHDRAWN, "withdrawal": stored})}
             )
         return recorded
-

@@ -70,8 +70,11 @@ def to_fhir(consent: ConsentRecord) -> dict:
         extensions.append(_ext("capacity-note", "valueString", giver.capacity_note))
     if giver.name:
         extensions.append(_ext("giver-name", "valueString", giver.name))
-    if c.review_by:
-        extensions.append(_ext("review-by", "valueDate", c.review_by.isoformat()))
+    review_by = consent.review_by or c.review_by  # the latest review's date, if it was reviewed
+    if review_by:
+        extensions.append(_ext("review-by", "valueDate", review_by.isoformat()))
+    if c.young_person_lacks_capacity:
+        extensions.append(_ext("young-person-lacks-capacity", "valueString", c.young_person_lacks_capacity))
     if c.notes:
         extensions.append(_ext("notes", "valueString", c.notes))
     if consent.withdrawal:
@@ -152,6 +155,15 @@ def _reference_id(reference: str | None, prefix: str, field: str) -> str:
     return reference.split("/", 1)[1]
 
 
+def identifiers_of(resource: dict) -> list[str]:
+    """The resource's identifiers as 'system|value', by which a second import of it is recognised."""
+    found = []
+    for identifier in resource.get("identifier") or []:
+        if isinstance(identifier, dict) and identifier.get("value"):
+            found.append(f"{identifier.get('system', '')}|{identifier['value']}")
+    return found
+
+
 def from_fhir(resource: dict) -> tuple[ConsentInput, WithdrawalInput | None]:
     """A ConsentInput (and withdrawal, if the resource is inactive) from a FHIR R5 Consent resource."""
     try:
@@ -218,6 +230,7 @@ def _from_fhir(resource: dict) -> tuple[ConsentInput, WithdrawalInput | None]:
         obtained_at=dt.datetime.fromisoformat(ext["obtained-at"]),
         obtained_by=ObtainedBy(ext["obtained-by"]),
         review_by=dt.date.fromisoformat(ext["review-by"]) if ext.get("review-by") else None,
+        young_person_lacks_capacity=ext.get("young-person-lacks-capacity", ""),
         notes=ext.get("notes", ""),
     )
     withdrawal = None

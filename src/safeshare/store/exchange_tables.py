@@ -33,9 +33,12 @@ consents = Table(
     Column("recorded_by", ID, ForeignKey("people.id"), nullable=False),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("withdrawal", JSON),
+    Column("reviews", JSON),  # reviews of given consent, oldest first; review_by holds the latest date set
+    Column("source_identifier", String(500)),  # a FHIR import's identifier, so it is not imported twice
     Column("ledger_seq", Integer),
     Index("ix_consents_agency_subject", "agency_id", "subject_id"),
     Index("ix_consents_agency_status_review", "agency_id", "status", "review_by"),
+    Index("ix_consents_agency_source", "agency_id", "source_identifier", unique=True),
 )
 
 consent_conflicts = Table(

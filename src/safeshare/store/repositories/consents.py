@@ -9,6 +9,7 @@ from safeshare.domain.consent import (
     ConsentConflict,
     ConsentInput,
     ConsentRecord,
+    ConsentReview,
     ConsentStatus,
     Withdrawal,
 )
@@ -27,6 +28,9 @@ def _record(row) -> ConsentRecord:
         recorded_by=row.recorded_by,
         recorded_at=row.recorded_at,
         withdrawal=Withdrawal.model_validate(row.withdrawal) if row.withdrawal else None,
+        review_by=row.review_by,
+        reviews=tuple(ConsentReview.model_validate(r) for r in row.reviews or ()),
+        source_identifier=row.source_identifier,
         ledger_seq=row.ledger_seq,
     )
 
@@ -59,6 +63,7 @@ class ConsentRepository:
         return LedgerRepository(self._db)
 
     def add(self, record: ConsentRecord) -> ConsentRecord:
+        record = record.model_copy(update={"review_by": record.input.review_by})
         payload = {**record.model_dump(mode="json", exclude={"ledger_seq"}), "subject_ids": [record.input.subject_id]}
         entry = self._ledger.append(CONSENTS_LOG, "consent.recorded", payload)
         sealed = record.model_copy(update={"ledger_seq": entry.seq})
@@ -76,6 +81,8 @@ class ConsentRepository:
                 recorded_by=record.recorded_by,
                 recorded_at=record.recorded_at,
                 withdrawal=None,
+                reviews=None,
+                source_identifier=record.source_identifier,
                 ledger_seq=entry.seq,
             )
         )
@@ -92,6 +99,28 @@ class ConsentRepository:
             .where(consents.c.id == consent_id)
             .values(status=ConsentStatus.WITHDRAWN.value, withdrawal=withdrawal.model_dump(mode="json"))
         )
+
+    def review(self, consent: ConsentRecord, review: ConsentReview) -> None:
+        """Record a review; if the consent still stands, its next review date is the one the review set."""
+        self._ledger.append(
+            CONSENTS_LOG,
+            "consent.reviewed",
+            {"consent_id": consent.id, "subject_ids": [consent.input.subject_id], **review.model_dump(mode="json")},
+        )
+        reviews = [r.model_dump(mode="json") for r in consent.reviews] + [review.model_dump(mode="json")]
+        values: dict = {"reviews": reviews}
+        if review.next_review_by is not None:
+            values["review_by"] = review.next_review_by
+        self._db.execute(update(consents).where(consents.c.id == consent.id).values(**values))
+
+    def imported(self, agency_id: str, identifiers: list[str]) -> ConsentRecord | None:
+        """A consent this agency already imported under one of these identifiers."""
+        if not identifiers:
+            return None
+        row = self._db.execute(
+            select(consents).where(consents.c.agency_id == agency_id, consents.c.source_identifier.in_(identifiers))
+        ).first()
+        return _record(row) if row else None
 
     def get(self, consent_id: str) -> ConsentRecord | None:
         row = self._db.execute(select(consents).where(consents.c.id == consent_id)).first()
