@@ -2,11 +2,11 @@
 
 import pytest
 
-from safeshare.domain.decisions import Decision, Recipient
+from safeshare.domain.decisions import ConsentDetails, Decision, Recipient
 from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.requests import RequestAnswer
 from tests.api.helpers import bearer
-from tests.exchange import consent_input, decision_input, disclose, extend, request_input, to_person
+from tests.exchange import EARLY_HELP, consent_input, decision_input, disclose, extend, request_input, to_person
 from tests.factories import PASSWORD
 
 API = "/api/v1"
@@ -166,3 +166,43 @@ def test_access_history_for_the_governance_lead(api, w, tokens):
     assert history.status_code == 200 and history.json()["items"][0]["grant"] == "holder"
     assert api.get(f"{API}/subjects/{child}/access-history", headers=tokens("ig_lead_b")).status_code == 404
     assert api.get(f"{API}/subjects/{child}/access-history", headers=tokens("practitioner_a")).status_code == 403
+
+
+def test_a_decision_relying_on_consent_the_register_shows_withdrawn_is_a_422(api, w, tokens):
+    consent_id = api.post(f"{API}/consents", json=consent_input(w).model_dump(mode="json"), headers=tokens("practitioner_a")).json()["consent"]["id"]
+    api.post(f"{API}/consents/{consent_id}/withdraw", json={"how": "phone", "note": "Rang to withdraw"}, headers=tokens("practitioner_a"))
+    body = decision_input(w, "kid", Decision.SHARE, (to_person(w, "practitioner_b"),), case={**EARLY_HELP, "consent": "given", "consent_by": "parental_responsibility"},
+                          consent=ConsentDetails(given_by="parental_responsibility", capacity_basis="parent", obtained_at="2026-11-01T10:00:00Z"))
+    response = api.post(f"{API}/decisions", json=body.model_dump(mode="json"), headers=tokens("practitioner_a"))
+    assert response.status_code == 422 and "withdrawn" in problems(response)["facts.consent"]
+
+
+def test_a_parent_consenting_for_a_seventeen_year_old_is_a_422(api, w, tokens):
+    body = consent_input(w, subject="teen").model_dump(mode="json")
+    response = api.post(f"{API}/consents", json=body, headers=tokens("practitioner_a"))
+    assert response.status_code == 422 and "decide for themselves" in problems(response)["given_by.kind"]
+    body["young_person_lacks_capacity"] = "Cannot retain the information long enough to decide"
+    assert api.post(f"{API}/consents", json=body, headers=tokens("practitioner_a")).status_code == 201
+
+
+def test_importing_the_same_fhir_consent_twice_is_a_409(api, w, tokens):
+    consent_id = api.post(f"{API}/consents", json=consent_input(w).model_dump(mode="json"), headers=tokens("practitioner_a")).json()["consent"]["id"]
+    fhir = api.get(f"{API}/consents/{consent_id}/fhir", headers=tokens("practitioner_a")).json()
+    assert api.post(f"{API}/consents/fhir", json=fhir, headers=tokens("practitioner_a")).status_code == 201
+    again = api.post(f"{API}/consents/fhir", json=fhir, headers=tokens("practitioner_a"))
+    assert again.status_code == 409 and "identifier" in problems(again)
+
+
+def test_consent_is_reviewed_over_the_api(api, w, tokens, clock):
+    consent_id = api.post(f"{API}/consents", json=consent_input(w).model_dump(mode="json"), headers=tokens("practitioner_a")).json()["consent"]["id"]
+    review = {"outcome": "still_valid", "confirmed_with": "Mother", "how": "phone", "next_review_by": "2027-11-01"}
+    assert api.post(f"{API}/consents/{consent_id}/review", json=review, headers=tokens("practitioner_b")).status_code == 404
+    past = api.post(f"{API}/consents/{consent_id}/review", json={**review, "next_review_by": "2026-01-01"}, headers=tokens("practitioner_a"))
+    assert past.status_code == 422 and "future" in problems(past)["next_review_by"]
+    done = api.post(f"{API}/consents/{consent_id}/review", json=review, headers=tokens("practitioner_a"))
+    assert done.status_code == 200, done.text
+    assert done.json()["review_by"] == "2027-11-01" and done.json()["reviews"][0]["confirmed_with"] == "Mother"
+    ended = api.post(f"{API}/consents/{consent_id}/review", json={"outcome": "no_longer_valid", "how": "phone", "note": "No longer agrees"},
+                     headers=tokens("practitioner_a"))
+    assert ended.status_code == 200 and ended.json()["status"] == "withdrawn"
+    assert api.post(f"{API}/consents/{consent_id}/review", json=review, headers=tokens("practitioner_a")).status_code == 409

@@ -135,3 +135,34 @@ def test_an_onward_share_of_a_forbidden_item_exits_1(w, tmp_path):
     }
     result = run("disclosures", "send", "--file", write(tmp_path, "o.json", onward), token=token_for(w, "practitioner_b"))
     assert result.exit_code == 1 and "did not allow" in result.output
+
+
+def test_consent_review_command(w, tmp_path):
+    import datetime as dt
+
+    token = token_for(w, "practitioner_a")
+    consent_id = json.loads(run("consent", "record", "--file", write(tmp_path, "c.json", consent_input(w)), "--json", token=token).output)["consent"]["id"]
+    next_year = (dt.date.today() + dt.timedelta(days=365)).isoformat()
+    missing = run("consent", "review", consent_id, "--outcome", "still_valid", "--how", "phone", "--confirmed-with", "Mother", token=token)
+    assert missing.exit_code == 1 and "next_review_by" in missing.output
+    other = run("consent", "review", consent_id, "--outcome", "still_valid", "--how", "phone", "--confirmed-with", "Mother",
+                "--next-review-by", next_year, token=token_for(w, "practitioner_b"))
+    assert other.exit_code == 1
+    done = run("consent", "review", consent_id, "--outcome", "still_valid", "--how", "phone", "--confirmed-with", "Mother",
+               "--next-review-by", next_year, "--json", token=token)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["review_by"] == next_year
+    ended = run("consent", "review", consent_id, "--outcome", "no_longer_valid", "--how", "in_person", "--note", "Changed her mind", "--json", token=token)
+    assert ended.exit_code == 0 and json.loads(ended.output)["status"] == "withdrawn"
+    again = run("consent", "review", consent_id, "--outcome", "no_longer_valid", "--how", "phone", "--note", "x", token=token)
+    assert again.exit_code == 1 and "only consent that was given" in again.output
+
+
+def test_importing_a_fhir_consent_twice_exits_1(w, tmp_path):
+    token = token_for(w, "practitioner_a")
+    consent_id = json.loads(run("consent", "record", "--file", write(tmp_path, "c.json", consent_input(w)), "--json", token=token).output)["consent"]["id"]
+    exported = tmp_path / "consent.fhir.json"
+    assert run("consent", "export-fhir", consent_id, "--output", exported, token=token).exit_code == 0
+    assert run("consent", "import-fhir", "--file", exported, token=token).exit_code == 0
+    again = run("consent", "import-fhir", "--file", exported, token=token)
+    assert again.exit_code == 1 and "already imported" in again.output

@@ -13,7 +13,7 @@ from safeshare.cli.decisions import read_json
 from safeshare.cli.directory import AsJson, Limit, Offset, Token
 from safeshare.cli.runtime import actor_for, console, emit, reports_errors, services
 from safeshare.domain.advice import PurposeCategory
-from safeshare.domain.consent import ConflictResolution, ConsentInput, ObtainedBy, WithdrawalInput
+from safeshare.domain.consent import ConflictResolution, ConsentInput, ObtainedBy, ReviewInput, ReviewOutcome, WithdrawalInput
 from safeshare.domain.paging import PageRequest
 
 consent = typer.Typer(help="The consent register: who gave or refused consent for a child, for what.", no_args_is_help=True)
@@ -24,7 +24,7 @@ CONSENT_COLUMNS = [
     ("given by", lambda c: c.input.given_by.kind.value),
     ("purposes", lambda c: ", ".join(p.value for p in c.input.purposes)),
     ("obtained", lambda c: c.input.obtained_at.strftime("%Y-%m-%d %H:%M UTC")),
-    ("review by", lambda c: c.input.review_by or "-"),
+    ("review by", lambda c: c.review_by or c.input.review_by or "-"),
 ]
 CONFLICT_COLUMNS = [
     ("id", lambda c: c.id),
@@ -87,6 +87,25 @@ def withdraw(
     """Withdraw consent: at once for later shares; earlier recipients see a notice."""
     when = withdrawn_at.replace(tzinfo=dt.UTC) if withdrawn_at else None
     emit(services().consents.withdraw(actor_for(token), consent_id, WithdrawalInput(withdrawn_at=when, how=how, note=note)), as_json, CONSENT_COLUMNS)
+
+
+@consent.command("review")
+@reports_errors
+def review(
+    consent_id: str,
+    outcome: Annotated[ReviewOutcome, typer.Option(help="still_valid, or no_longer_valid (which withdraws it).")],
+    how: Annotated[ObtainedBy, typer.Option(help="How the person was asked.")],
+    confirmed_with: Annotated[str, typer.Option(help="Who confirmed it still stands.")] = "",
+    next_review_by: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="When to review it again.")] = None,
+    note: Annotated[str, typer.Option(help="What the person said.")] = "",
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record a review of given consent: still valid with a new review date, or no longer valid."""
+    submitted = ReviewInput(
+        outcome=outcome, how=how, confirmed_with=confirmed_with, next_review_by=next_review_by.date() if next_review_by else None, note=note
+    )
+    emit(services().consents.review(actor_for(token), consent_id, submitted), as_json, CONSENT_COLUMNS)
 
 
 @consent.command("who-may")

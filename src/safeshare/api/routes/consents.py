@@ -16,6 +16,7 @@ from safeshare.domain.consent import (
     ConsentInput,
     ConsentRecord,
     ConsentStanding,
+    ReviewInput,
     WhoMayConsent,
     WithdrawalInput,
 )
@@ -39,7 +40,9 @@ def due_for_review(actor: CurrentActor, services: Services, page: Paging, on: dt
 
 @router.post("/consents/fhir", response_model=ConsentRecorded, status_code=201)
 def import_fhir(resource: Annotated[dict[str, Any], Body()], actor: CurrentActor, services: Services):
-    """Record a consent from a FHIR R5 Consent resource (as exported by GET /consents/{id}/fhir)."""
+    """Record a consent from a FHIR R5 Consent resource (as exported by GET /consents/{id}/fhir).
+
+    409 if a resource with one of its identifiers was already imported into the agency's register."""
     return services.consents.import_fhir(actor, resource)
 
 
@@ -58,6 +61,13 @@ def export_fhir(consent_id: str, actor: CurrentActor, services: Services) -> JSO
 def withdraw_consent(consent_id: str, withdrawal: WithdrawalInput, actor: CurrentActor, services: Services):
     """Takes effect at once for later shares; recipients of earlier shares see a withdrawal notice."""
     return services.consents.withdraw(actor, consent_id, withdrawal)
+
+
+@router.post("/consents/{consent_id}/review", response_model=ConsentRecord)
+def review_consent(consent_id: str, review: ReviewInput, actor: CurrentActor, services: Services):
+    """Record a review of given consent: still valid (with whom, and the next review date, in the future) or
+    no longer valid, which withdraws it at once. 409 if the consent is not (or no longer) given."""
+    return services.consents.review(actor, consent_id, review)
 
 
 @router.get("/subjects/{subject_id}/consents", response_model=Page[ConsentRecord])
