@@ -19,6 +19,7 @@ def create_app(settings: Settings | None = None, services: SafeShare | None = No
         engine = make_engine(settings.database_url)
         check_reachable(engine)
         services = SafeShare.build(engine, settings)
+    services.context.load_guidance()  # a bad guidance or overlay file stops start-up here (GuidanceError)
     app = FastAPI(
         title="SafeShare",
         version=__version__,

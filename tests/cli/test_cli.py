@@ -8,6 +8,7 @@ from safeshare.cli.main import app
 from safeshare.domain.paging import PageRequest
 from safeshare.services.accounts import SessionKind
 from tests.factories import PASSWORD
+from tests.test_app import BROKEN_OVERLAY
 
 runner = CliRunner()
 
@@ -110,3 +111,14 @@ def test_login_prints_a_token_and_logout_ends_it(cli, world):
     assert run("logout", token=token).exit_code == 0
     after = run("subjects", "search", "--name", "Ada", token=token)
     assert after.exit_code == 1 and "not signed in" in after.output
+
+
+def test_a_bad_guidance_overlay_stops_the_cli_at_start_up_naming_file_and_line(cli, world, monkeypatch, tmp_path):
+    overlay = tmp_path / "local.yaml"
+    overlay.write_text(BROKEN_OVERLAY)
+    monkeypatch.setenv("SAFESHARE_GUIDANCE_OVERLAYS", json.dumps([str(overlay)]))
+    runtime.reset()
+    result = run("subjects", "search", "--name", "Ada", token="any-token")  # fails before any advice is asked
+    assert result.exit_code == 3
+    assert f"{overlay.resolve()}, line 11: unknown contact 'no_such_contact'" in result.output
+    assert "Traceback" not in result.output

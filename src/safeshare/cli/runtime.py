@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from safeshare.api.errors import describe_validation_errors
 from safeshare.domain.errors import SafeShareError
+from safeshare.guidance import GuidanceError
 from safeshare.services import SafeShare
 from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Actor, Channel
@@ -37,7 +38,9 @@ def engine() -> Engine:
 
 @functools.cache
 def services() -> SafeShare:
-    return SafeShare.build(engine(), load_settings())
+    built = SafeShare.build(engine(), load_settings())
+    built.context.load_guidance()  # a bad guidance or overlay file is a start-up fault, not a later surprise
+    return built
 
 
 def reset() -> None:
@@ -70,6 +73,9 @@ def reports_errors(command: Callable) -> Callable:
             raise typer.Exit(1) from None
         except (DatabaseUnavailable, UnsafeSettings) as error:
             errors.print(f"[red]cannot start:[/red] {error}", highlight=False)
+            raise typer.Exit(3) from None
+        except GuidanceError as error:  # names the file, line and problem
+            errors.print(f"[red]cannot start:[/red] the installed guidance is not valid: {error}", highlight=False)
             raise typer.Exit(3) from None
 
     return run

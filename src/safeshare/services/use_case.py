@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, TypeVar
 
-from safeshare.domain.errors import Forbidden
+from safeshare.domain.errors import Forbidden, InvalidInput
 from safeshare.domain.permissions import Permission
-from safeshare.guidance import Guidance, load_guidance
+from safeshare.guidance import Guidance, installed_versions, load_guidance
 from safeshare.services.clock import Clock
 from safeshare.services.context import Actor
 from safeshare.settings import Settings
@@ -30,13 +30,26 @@ class ServiceContext:
     def guidance(self, version: str | None = None) -> Guidance:
         """The installed guidance (with the partnership's overlays), loaded and validated once per version.
 
-        Kept for the life of the process: changed guidance files take effect on restart.
+        Kept for the life of the process: changed guidance files take effect on restart. A version the
+        caller names but that is not installed is the caller's mistake (`guidance_version`).
         """
+        requested = version
         version = version or self.settings.guidance_version
         if version not in self._loaded_guidance:
+            if requested is not None:
+                installed = [v.id for v in installed_versions()]
+                if requested not in installed:
+                    raise InvalidInput.of(
+                        "guidance_version", f"no installed guidance version '{requested}' (installed: {', '.join(installed)})"
+                    )
             overlays = tuple(self.settings.guidance_overlays)
             self._loaded_guidance[version] = load_guidance(version, overlays)
         return self._loaded_guidance[version]
+
+    def load_guidance(self) -> Guidance:
+        """Load and check the default guidance and the overlays in settings now, so that a bad file stops
+        start-up with a GuidanceError naming the file, line and problem, not the first request for advice."""
+        return self.guidance()
 
 
 class Service:
