@@ -200,3 +200,130 @@ def test_emergency_access_needs_the_password_again_and_is_reviewed(web, world, s
     done = web.post(f"/emergency-access/{grant_id}/review", data={"csrf_token": token, "outcome": "justified", "note": "Police confirmed the emergency."})
     assert done.status_code == 303
     assert "There is nothing to review" in web.get("/emergency-access/review").text
+
+
+# ------------------------------------------------------------------ a child's timeline, home pages by role, access history
+
+
+def _story(world, clock):
+    """Ada's records at agency A, an hour apart: a decision not to share, then a disclosure to practitioner B."""
+    from safeshare.domain.decisions import Decision
+    from tests.exchange import SIGNIFICANT_HARM, decision_input, disclose, extend
+
+    w = extend(world)
+    a = w.actor("practitioner_a")
+    w.decision = w.services.decisions.record(
+        a, decision_input(w, "child_a", Decision.DO_NOT_SHARE, case={**SIGNIFICANT_HARM, "level_of_concern": "no_concern"})
+    )
+    clock.advance(hours=1)
+    w.disclosure = disclose(w)
+    clock.advance(minutes=5)
+    return w
+
+
+def _kinds(html: str) -> list[str]:
+    return re.findall(r'<li class="[^"]*" data-kind="([a-z_]+)"', html)
+
+
+def test_the_child_page_is_one_timeline_newest_first(web, world, clock):
+    w = _story(world, clock)
+    sign_in(web, "practitioner_a")
+    page = web.get(f"/subjects/{w.subjects['child_a'].id}").text
+    assert _kinds(page) == ["decision", "disclosure_sent", "decision"]
+    timeline = page.split('id="timeline"', 1)[1]
+    assert timeline.index(f'href="/disclosures/{w.disclosure.id}"') < timeline.index(f'href="/decisions/{w.decision.id}"')
+    assert "Information shared with Agency B School" in timeline
+    assert "Decision not to share (record " in timeline and w.decision.input.question.replace("'", "&#39;") in timeline
+    # The disclosure's items are marked as fact or opinion, and older information as such.
+    items = timeline.split(f'href="/disclosures/{w.disclosure.id}"', 1)[1].split("</ul>", 1)[0]
+    tags = re.findall(r'<strong class="govuk-tag[^"]*">\s*([^<]+?)\s*</strong>', items)
+    assert tags == ["Fact", "Opinion", "Fact", "Older information"]
+
+
+def test_the_timeline_is_paged(web, world, clock, monkeypatch):
+    from safeshare.web.routes import subjects
+
+    w = _story(world, clock)
+    monkeypatch.setattr(subjects, "TIMELINE_PER_PAGE", 2)
+    sign_in(web, "practitioner_a")
+    child = w.subjects["child_a"].id
+    first = web.get(f"/subjects/{child}").text
+    assert _kinds(first) == ["decision", "disclosure_sent"]
+    assert "govuk-pagination" in first and f'href="/subjects/{child}?offset=2"' in first
+    second = web.get(f"/subjects/{child}?offset=2").text
+    assert _kinds(second) == ["decision"] and f'href="/subjects/{child}?offset=0"' in second
+
+
+def test_a_recipient_sees_only_what_was_shared_with_them(web, world, clock):
+    w = _story(world, clock)
+    sign_in(web, "practitioner_b")
+    response = web.get(f"/subjects/{w.subjects['child_a'].id}")
+    assert response.status_code == 200
+    page = response.text
+    assert "Shared with you" in page and "Ada Lovelace" in page
+    assert _kinds(page) == ["disclosure_received"]
+    assert "Fact" in page and "Opinion" in page and "Older information" in page
+    assert "943 476 5919" not in page and "Family and carers" not in page  # not the sender's record
+    assert f"/decisions/{w.decision.id}" not in page
+    web.cookies.clear()
+    sign_in(web, "colleague_b")  # a colleague the disclosure was not addressed to
+    assert web.get(f"/subjects/{w.subjects['child_a'].id}").status_code == 404
+
+
+def test_the_safeguarding_lead_home_shows_conflicts_overdue_requests_and_advice_requests(web, world, clock):
+    from tests.exchange import request_input
+
+    w = _story(world, clock)
+    w.services.subjects.link_agency(w.actor("ig_lead_b"), w.subjects["child_b"].id, w.agency_a)
+    w.services.requests.send(w.actor("practitioner_b"), request_input(w, subject="child_b", target=w.agency_a))
+    clock.advance(days=7)
+    sign_in(web, "dsl_a")
+    home = web.get("/").text
+    assert "Oversight at your agency" in home and "Disagreements about consent" in home
+    overdue = home.split("Overdue requests to your agency", 1)[1].split("</table>", 1)[0]
+    assert "Bea Brown" in overdue and "Overdue" in overdue
+    advice = home.split("Colleagues advised to seek advice", 1)[1].split("</table>", 1)[0]
+    assert f'href="/decisions/{w.decision.id}"' in advice
+    assert f'href="/decisions/{w.disclosure.decision_id}"' not in advice  # that decision's advice was to share
+    web.cookies.clear()
+    sign_in(web, "practitioner_a")
+    assert "Oversight at your agency" not in web.get("/").text
+
+
+def test_the_governance_lead_finds_a_child_and_reads_their_access_history(web, world, clock):
+    w = _story(world, clock)
+    w.services.disclosures.get(w.actor("practitioner_b"), w.disclosure.id)
+    token = sign_in(web, "ig_lead_a")
+    home = web.get("/").text
+    assert 'href="/access-history"' in home and "Emergency access to review" in home
+    missing = web.post("/access-history", data={"csrf_token": token})
+    assert error_summary(missing.text) == [("#name", "Enter a name, a date of birth or an NHS number to search for")]
+    found = web.post("/access-history", data={"csrf_token": token, "name": "Lovelace"}).text
+    child = w.subjects["child_a"].id
+    assert f'href="/subjects/{child}/access-history"' in found
+    assert "Bea" not in web.post("/access-history", data={"csrf_token": token, "name": "Brown"}).text
+    history = web.get(f"/subjects/{child}/access-history")
+    assert history.status_code == 200
+    assert "Practitioner B, Agency B School" in history.text and "It was shared with them" in history.text
+    assert web.get(f"/subjects/{w.subjects['child_b'].id}/access-history").status_code == 404
+    assert web.get(f"/subjects/{child}").status_code == 403  # the role opens no case records
+
+
+def test_practitioners_cannot_read_the_access_history(web, world):
+    token = sign_in(web, "practitioner_a")
+    child = world.subjects["child_a"].id
+    assert web.get(f"/subjects/{child}/access-history").status_code == 403
+    assert web.post("/access-history", data={"csrf_token": token, "name": "Ada"}).status_code == 403
+    assert "/access-history" not in web.get(f"/subjects/{child}").text
+
+
+def test_the_child_page_links_to_the_access_history_for_who_may_read_it(web, world):
+    from safeshare.domain.people import Role
+    from tests.factories import add_person
+
+    add_person(world.services, world.admin, world.agency_a, "lead_and_worker", Role.PRACTITIONER, Role.INFORMATION_GOVERNANCE_LEAD)
+    sign_in(web, "lead_and_worker")
+    child = world.subjects["child_a"].id
+    page = web.get(f"/subjects/{child}").text
+    assert f'href="/subjects/{child}/access-history"' in page
+    assert web.get(f"/subjects/{child}/access-history").status_code == 200

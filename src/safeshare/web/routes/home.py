@@ -34,15 +34,22 @@ def home(page: CurrentPage):
     consent_review = services.consents.due_for_review(actor, PageRequest(offset=0, limit=1)) if page.may(Permission.CONSENT_READ) else None
     consent_conflicts = services.consents.conflicts(actor, PageRequest(offset=0, limit=1)) if page.may(Permission.CONSENT_CONFLICTS) else None
     emergency_reviews = services.break_glass.for_review(actor, PageRequest(offset=0, limit=1)) if page.may(Permission.BREAK_GLASS_REVIEW) else None
+    # Oversight (safeguarding lead, manager): what is late at the agency, and colleagues the guidance sent for advice.
+    overseeing = page.may(Permission.OVERSIGHT_READ)
+    overdue = services.requests.overdue(actor, RECENT) if overseeing and page.may(Permission.REQUESTS_ANSWER) else None
+    advice_requests = services.timeline.advice_requests(actor, RECENT) if overseeing else None
     return render(
         page.request,
         "home.html",
         emergency_reviews=emergency_reviews,
+        overdue=overdue,
+        advice_requests=advice_requests,
+        access_history=page.may(Permission.ACCESS_LOG_READ),
         requests_to_answer=requests_to_answer,
         incoming=incoming,
         consent_review=consent_review,
         consent_conflicts=consent_conflicts,
-        agency_names=agency_names_for(page) if requests_to_answer is not None else {},
+        agency_names=agency_names_for(page) if requests_to_answer is not None or overdue is not None else {},
         **vocabulary(page),
         page=page,
         section="home",

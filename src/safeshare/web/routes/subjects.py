@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import ValidationError
 
+from safeshare.domain.access import Grant
 from safeshare.domain.errors import Conflict, InvalidInput, NotFound
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
@@ -21,10 +22,12 @@ from safeshare.domain.subjects import (
 from safeshare.services.subjects import SubjectSearch
 from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, parse_date
+from safeshare.web.routes.exchange import STATUS
 
 router = APIRouter(prefix="/subjects", include_in_schema=False)
 
 RESULTS_PER_PAGE = 20
+TIMELINE_PER_PAGE = 20
 
 SUBJECT_LABELS = {
     "given_name": "First name",
@@ -211,8 +214,14 @@ def _details_page(page: Page, form: Form, errors: FormErrors, subject: Subject |
 
 
 @router.get("/{subject_id}")
-def view(subject_id: str, page: CurrentPage):
+def view(subject_id: str, page: CurrentPage, offset: str | None = None):
     services, actor = page.services, page.actor
+    # The timeline decides the grant: the whole record for a holder (or emergency access), the disclosed items only
+    # for a recipient, and not found for anyone else.
+    timeline = services.timeline.for_subject(actor, subject_id, PageRequest(offset=_page_offset(offset), limit=TIMELINE_PER_PAGE))
+    common = {"page": page, "section": "subjects", "timeline": timeline, "request_status": STATUS}
+    if timeline.grant is Grant.DISCLOSURE:
+        return render(page.request, "subjects/disclosed.html", identity=timeline.subject, **common)
     view = services.subjects.view_subject(actor, subject_id)
     subject = view.subject
     related = {s.id: s for s in view.related}
@@ -237,21 +246,20 @@ def view(subject_id: str, page: CurrentPage):
             except NotFound:
                 continue
         agencies.sort(key=lambda a: a.name)
-    decisions = None
-    if page.may(Permission.DECISIONS_READ):
-        decisions = services.decisions.for_subject(actor, subject.id, PageRequest(offset=0, limit=10))
     return render(
         page.request,
         "subjects/view.html",
-        page=page,
-        section="subjects",
         subject=subject,
         age=subject.details.age_on(services.context.clock().date()),
         relationships=relationships,
         pr_holders=pr_holders,
         agencies=agencies,
-        decisions=decisions,
+        **common,
     )
+
+
+def _page_offset(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and int(raw) < 1_000_000 else 0
 
 
 # ------------------------------------------------------------------ relationships
