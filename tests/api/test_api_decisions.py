@@ -1,5 +1,6 @@
 from safeshare.domain.decisions import Decision
 from tests.api.helpers import bearer
+from tests.guidance.helpers import LATER_VERSION, install_later_version
 from tests.services.test_decisions import SIGNIFICANT_HARM, complete_input, facts
 
 
@@ -43,3 +44,15 @@ def test_an_incomplete_decision_is_a_422_naming_what_is_missing(api, world):
     response = api.post("/api/v1/decisions", json=body, headers=bearer(api, "practitioner_a"))
     assert response.status_code == 422
     assert "family_told" in {e["field"] for e in response.json()["errors"]}
+
+
+def test_a_decision_can_be_recorded_under_another_installed_guidance_version(api, world, tmp_path, monkeypatch):
+    monkeypatch.setenv("SAFESHARE_GUIDANCE_PATH", str(install_later_version(tmp_path / "installed")))
+    as_a = bearer(api, "practitioner_a")
+    body = complete_input(world, facts(), Decision.SHARE).model_dump(mode="json")
+    created = api.post("/api/v1/decisions", params={"guidance_version": LATER_VERSION}, json=body, headers=as_a)
+    assert created.status_code == 201, created.text
+    assert created.json()["advice"]["guidance"]["version"] == LATER_VERSION
+    unknown = api.post("/api/v1/decisions", params={"guidance_version": "national-1999"}, json=body, headers=as_a)
+    assert unknown.status_code == 422
+    assert [e["field"] for e in unknown.json()["errors"]] == ["guidance_version"]

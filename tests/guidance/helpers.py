@@ -39,3 +39,24 @@ def line_of(path: Path, marker: str, occurrence: int = 1) -> int:
             if seen == occurrence:
                 return number
     raise AssertionError(f"{marker!r} not found in {path}")
+
+
+LATER_VERSION = "national-2024-draft"
+
+
+def install_later_version(root: Path) -> Path:
+    """Install a stand-in later national version (extending the 2018 one) under root; returns root."""
+    version = root / LATER_VERSION
+    version.mkdir(parents=True)
+    (version / "manifest.yaml").write_text(
+        "manifest:\n"
+        "  format: 1\n"
+        f"  id: {LATER_VERSION}\n"
+        "  title: Test later national version\n"
+        "  kind: national\n"
+        '  published: "2024-05"\n'
+        "  extends: national-2018\n"
+        "  sources:\n"
+        '    - {id: "N24", title: Later national advice (test stand-in)}\n'
+    )
+    return root

@@ -55,6 +55,10 @@ def decide(
     facts: Annotated[Path | None, typer.Option(help="A JSON file of case facts (see --schema).")] = None,
     schema: Annotated[bool, typer.Option("--schema", help="Print the case facts JSON Schema.")] = False,
     guidance_version: Annotated[str | None, typer.Option()] = None,
+    consent_id: Annotated[str | None, typer.Option(help="Take the consent answers from this consent in the register.")] = None,
+    recipient_agency_id: Annotated[
+        str | None, typer.Option(help="The agency that would receive it, to check the consent covers it.")
+    ] = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
@@ -64,7 +68,9 @@ def decide(
         return
     if facts is None:
         raise InvalidInput.of("facts", "give --facts FILE, or --schema to see what it holds")
-    advice = services().decisions.advise(actor_for(token), CaseFacts.model_validate(read_json(facts, "facts")), guidance_version)
+    advice = services().decisions.advise(
+        actor_for(token), CaseFacts.model_validate(read_json(facts, "facts")), guidance_version, consent_id, recipient_agency_id
+    )
     if as_json:
         emit(advice, True)
     else:
@@ -75,12 +81,13 @@ def decide(
 @reports_errors
 def record(
     file: Annotated[Path, typer.Option("--file", help="A JSON decision record (see the API schema DecisionInput).")],
+    guidance_version: Annotated[str | None, typer.Option(help="The installed guidance version to advise under.")] = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """Seal a decision, to share or not, in the ledger."""
     submitted = DecisionInput.model_validate(read_json(file, "file"))
-    sealed: DecisionRecord = services().decisions.record(actor_for(token), submitted)
+    sealed: DecisionRecord = services().decisions.record(actor_for(token), submitted, guidance_version)
     emit(sealed, as_json, DECISION_COLUMNS)
 
 

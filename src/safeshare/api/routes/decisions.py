@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from safeshare.api.dependencies import CurrentActor, Paging, Services
@@ -30,8 +32,15 @@ def advise(request: AdviceRequest, actor: CurrentActor, services: Services):
 
 
 @router.post("/decisions", response_model=DecisionRecord, status_code=201)
-def record_decision(decision: DecisionInput, actor: CurrentActor, services: Services):
-    return services.decisions.record(actor, decision)
+def record_decision(
+    decision: DecisionInput,
+    actor: CurrentActor,
+    services: Services,
+    guidance_version: Annotated[
+        str | None, Query(description="The installed guidance version to advise under (the partnership's default if not given).")
+    ] = None,
+):
+    return services.decisions.record(actor, decision, guidance_version)
 
 
 @router.get("/decisions", response_model=Page[DecisionRecord])
