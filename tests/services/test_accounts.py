@@ -57,6 +57,13 @@ def test_disabling_an_account_ends_every_session_at_once(world):
             world.services.accounts.authenticate(token, kind, Channel.API)
     with pytest.raises(AuthenticationFailed):
         sign_in(world)
+    # The sessions were ended, not just refused while disabled: enabling the account again does not revive them.
+    world.services.directory.set_disabled(world.admin, world.people["practitioner_a"].id, False)
+    for token, kind in ((web_token, SessionKind.WEB), (api_token, SessionKind.TOKEN)):
+        with pytest.raises(AuthenticationFailed):
+            world.services.accounts.authenticate(token, kind, Channel.API)
+    fresh, _ = sign_in(world)
+    assert world.services.accounts.authenticate(fresh, SessionKind.TOKEN, Channel.API).person_id == world.people["practitioner_a"].id
 
 
 def test_web_sessions_end_after_idle_time_and_absolute_time(world, clock):
