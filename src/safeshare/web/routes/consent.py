@@ -16,6 +16,8 @@ from safeshare.domain.consent import (
     ConsentStatus,
     GiverKind,
     ObtainedBy,
+    ReviewInput,
+    ReviewOutcome,
     WithdrawalInput,
 )
 from safeshare.domain.errors import Conflict, InvalidInput, NotFound
@@ -45,6 +47,7 @@ CONSENT_LABELS = {
     "obtained_at": "Date consent was given or refused",
     "obtained_by": "How it was given",
     "review_by": "Date to review it",
+    "young_person_lacks_capacity": "Why the young person cannot decide",
     "notes": "Notes",
 }
 CONSENT_ALIASES = {
@@ -58,6 +61,13 @@ CONSENT_ALIASES = {
     "explicit": "confirm",
     "told": "told.information_collected",
     "subject_id": "giver",
+}
+REVIEW_LABELS = {
+    "outcome": "Whether the consent still stands",
+    "confirmed_with": "Who confirmed it",
+    "how": "How you asked",
+    "next_review_by": "Date to review it again",
+    "note": "What they said",
 }
 WITHDRAW_LABELS = {"how": "How they withdrew it", "note": "What they said", "withdrawn_at": "Date they withdrew it"}
 
@@ -162,6 +172,7 @@ def _consent_input(subject: Subject, form: Form, errors: FormErrors, now: dt.dat
                 "obtained_at": moment_on(obtained, now),
                 "obtained_by": form.get("obtained_by"),
                 "review_by": review_by,
+                "young_person_lacks_capacity": form.get("young_person_lacks_capacity"),
                 "notes": form.get("notes"),
             }
         )
@@ -234,9 +245,59 @@ def resolve_conflict(conflict_id: str, page: CurrentPage, form: PostedForm):
 
 
 @router.get("/consents/{consent_id}")
-def view_consent(consent_id: str, page: CurrentPage, recorded: str | None = None, conflict: str | None = None):
+def view_consent(
+    consent_id: str, page: CurrentPage, recorded: str | None = None, conflict: str | None = None, reviewed: str | None = None
+):
     consent = page.services.consents.get(page.actor, consent_id)
-    return _view_page(page, consent, Form(), FormErrors(WITHDRAW_LABELS), just_recorded=recorded == "yes", conflict_raised=conflict == "yes")
+    return _view_page(
+        page, consent, Form(), FormErrors(WITHDRAW_LABELS), just_recorded=recorded == "yes", conflict_raised=conflict == "yes",
+        just_reviewed=reviewed == "yes",
+    )
+
+
+@router.get("/consents/{consent_id}/review")
+def review_form(consent_id: str, page: CurrentPage):
+    consent = page.services.consents.get(page.actor, consent_id)
+    return _review_page(page, consent, Form(), FormErrors(REVIEW_LABELS))
+
+
+@router.post("/consents/{consent_id}/review")
+def record_review(consent_id: str, page: CurrentPage, form: PostedForm):
+    consent = page.services.consents.get(page.actor, consent_id)
+    errors = FormErrors(REVIEW_LABELS)
+    outcome = form.get("outcome")
+    if outcome not in {o.value for o in ReviewOutcome}:
+        errors.add("outcome", "Select whether the consent still stands")
+    if not form.get("how"):
+        errors.add("how", "Select how you asked them")
+    next_review = parse_date(form, "next_review_by", errors, "The date to review it again", required=outcome == ReviewOutcome.STILL_VALID)
+    if outcome == ReviewOutcome.STILL_VALID and not form.get("confirmed_with"):
+        errors.add("confirmed_with", "Enter who confirmed that the consent still stands")
+    if outcome == ReviewOutcome.NO_LONGER_VALID and not form.get("note"):
+        errors.add("note", "Enter what they said: consent that no longer stands is withdrawn")
+    if not errors:
+        try:
+            submitted = ReviewInput(
+                outcome=outcome, how=form.get("how"), confirmed_with=form.get("confirmed_with"),
+                next_review_by=next_review if outcome == ReviewOutcome.STILL_VALID else None, note=form.get("note"),
+            )
+            page.services.consents.review(page.actor, consent_id, submitted)
+        except ValidationError as error:
+            errors.from_validation(error)
+        except (InvalidInput, Conflict) as error:
+            errors.from_problems(error, "outcome")
+        else:
+            return redirect(f"/consents/{consent_id}?reviewed=yes")
+    return _review_page(page, consent, form, errors, status_code=400)
+
+
+def _review_page(page: Page, consent: ConsentRecord, form: Form, errors: FormErrors, status_code: int = 200):
+    subject = page.services.subjects.view_subject(page.actor, consent.input.subject_id).subject
+    return render(
+        page.request, "consent/review_form.html", status_code=status_code, page=page, section="subjects", consent=consent,
+        subject=subject, form=form, errors=errors, ways=list(ObtainedBy),
+        next_items=date_items("next_review_by", date_parts(form, "next_review_by"), errors),
+    )
 
 
 @router.post("/consents/{consent_id}/withdraw")
