@@ -125,3 +125,26 @@ def test_the_governance_lead_of_a_holding_agency_reads_the_access_history(w):
         w.services.access_history.history(w.actor("ig_lead_b"), child, PageRequest())
     with pytest.raises(Forbidden):
         w.services.access_history.history(w.actor("practitioner_a"), child, PageRequest())
+
+
+def test_reading_my_emergency_accesses_and_the_review_queue_is_logged(w):
+    grant = open_glass(w, key="practitioner_b")
+    child = w.subjects["child_a"].id
+    w.services.break_glass.mine(w.actor("practitioner_b", Channel.CLI), PageRequest())
+    w.services.break_glass.for_review(w.actor("ig_lead_b", Channel.WEB), PageRequest())
+    with w.services.context.uow_factory() as uow:
+        entries = uow.access_log.history(child, PageRequest()).items
+    queue, mine = entries[0], entries[1]
+    assert (mine.action, mine.person_id, mine.channel, mine.grant) == ("break_glass.mine", w.people["practitioner_b"].id, "cli", Grant.BREAK_GLASS)
+    assert mine.records == (f"break-glass:{grant.id}",) and mine.grant_ref == f"break-glass:{grant.id}"
+    assert (queue.action, queue.person_id, queue.channel, queue.grant) == ("break_glass.review_queue", w.people["ig_lead_b"].id, "web", Grant.ROLE)
+    assert queue.subject_ids == (child,) and queue.records == (f"break-glass:{grant.id}",)
+
+
+def test_an_empty_break_glass_listing_logs_nothing(w):
+    with w.services.context.uow_factory() as uow:
+        before = uow.access_log.history(w.subjects["child_a"].id, PageRequest()).total
+    assert w.services.break_glass.mine(w.actor("practitioner_c"), PageRequest()).total == 0
+    assert w.services.break_glass.for_review(w.actor("ig_lead_b"), PageRequest()).total == 0
+    with w.services.context.uow_factory() as uow:
+        assert uow.access_log.history(w.subjects["child_a"].id, PageRequest()).total == before

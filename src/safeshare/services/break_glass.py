@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from safeshare.domain.access import Grant
 from safeshare.domain.break_glass import BreakGlassGrant, BreakGlassInput, BreakGlassReviewInput
 from safeshare.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
+from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
 from safeshare.services.passwords import verify_password
 from safeshare.services.use_case import Service, new_id, use_case
@@ -63,13 +65,22 @@ class BreakGlassService(Service):
 
     @use_case(Permission.BREAK_GLASS_USE)
     def mine(self, uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[BreakGlassGrant]:
-        """My emergency accesses, newest first."""
-        return uow.break_glass.of_person(actor.person_id, page)
+        """My emergency accesses, newest first. They name the subjects and the emergencies, so reading them is
+        logged, under the grants themselves (break-glass)."""
+        found = uow.break_glass.of_person(actor.person_id, page)
+        refs = [f"break-glass:{g.id}" for g in found.items]
+        log_read(uow, actor, "break_glass.mine", [g.subject_id for g in found.items], self.now(), Grant.BREAK_GLASS, refs,
+                 refs[0] if len(refs) == 1 else None)
+        return found
 
     @use_case(Permission.BREAK_GLASS_REVIEW)
     def for_review(self, uow: UnitOfWork, actor: Actor, page: PageRequest, include_reviewed: bool = False) -> Page[BreakGlassGrant]:
-        """Emergency accesses by people of my agency, waiting for review (the governance lead's queue)."""
-        return uow.break_glass.for_review(actor.agency_id, page, include_reviewed)
+        """Emergency accesses by people of my agency, waiting for review (the governance lead's queue). Logged
+        under grant ROLE: the reviewer sees who was looked at, and why, by virtue of the governance role."""
+        found = uow.break_glass.for_review(actor.agency_id, page, include_reviewed)
+        log_read(uow, actor, "break_glass.review_queue", [g.subject_id for g in found.items], self.now(), Grant.ROLE,
+                 [f"break-glass:{g.id}" for g in found.items])
+        return found
 
     @use_case(Permission.BREAK_GLASS_REVIEW)
     def review(self, uow: UnitOfWork, actor: Actor, grant_id: str, review: BreakGlassReviewInput) -> BreakGlassGrant:
