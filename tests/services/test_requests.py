@@ -165,3 +165,23 @@ def test_the_requester_can_cancel_and_lists_what_they_sent(w):
     with pytest.raises(Conflict):
         w.services.requests.answer(w.actor("practitioner_a"), request.id, share_answer(w, request))
     assert w.services.requests.to_answer(w.actor("practitioner_a"), PageRequest()).total == 1
+
+
+def test_sent_requests_about_subjects_no_longer_held_are_left_out_of_the_page_and_its_total(w, clock, engine):
+    from sqlalchemy import delete
+
+    from safeshare.store.tables import subject_holders
+    from tests.factories import child_details
+
+    b = w.actor("practitioner_b")
+    kept = ask(w)
+    other = w.services.subjects.add_subject(b, child_details("Cara", "Brown"))
+    clock.advance(minutes=1)
+    w.subjects["cara"] = other
+    gone = ask(w, subject="cara")  # newer, so first on the page
+    with engine.begin() as connection:  # agency B's link to Cara is removed (e.g. records matched in error)
+        connection.execute(delete(subject_holders).where(subject_holders.c.subject_id == other.id, subject_holders.c.agency_id == w.agency_b))
+    first = w.services.requests.sent(b, PageRequest(limit=1))
+    assert [r.id for r in first.items] == [kept.id] and first.total == 1
+    everything = w.services.requests.sent(b, PageRequest(), whole_agency=True)
+    assert everything.total == len(everything.items) == 1 and gone.id not in {r.id for r in everything.items}

@@ -159,12 +159,10 @@ class RequestService(Service):
     ) -> Page[InformationRequest]:
         """Requests I sent (or my agency sent), with their status."""
         person = None if whole_agency else actor.person_id
-        found = uow.requests.sent_by(actor.agency_id, person, page, status)
+        found = uow.requests.sent_by(actor.agency_id, person, page, status)  # only subjects the agency holds
         now = self.now()
-        holding = held_by_agency(uow, actor.agency_id, [r.subject_id for r in found.items])
-        visible = [r for r in found.items if r.subject_id in holding]
-        views = _views(uow, visible, now, target_side=False)
-        log_read(uow, actor, "request.sent", [r.subject_id for r in visible], now, Grant.HOLDER, [f"request:{r.id}" for r in visible])
+        views = _views(uow, found.items, now, target_side=False)
+        log_read(uow, actor, "request.sent", [r.subject_id for r in found.items], now, Grant.HOLDER, [f"request:{r.id}" for r in found.items])
         return Page(items=views, total=found.total, offset=found.offset, limit=found.limit)
 
     @use_case(Permission.REQUESTS_ANSWER)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.requests import RequestStatus
 from safeshare.store.exchange_tables import information_requests
+from safeshare.store.visibility import visible_subject_ids
 
 REQUESTS_LOG = "requests"
 
@@ -129,7 +130,9 @@ class RequestRepository:
     def sent_by(
         self, agency_id: str, person_id: str | None, page: PageRequest, status: RequestStatus | None = None
     ) -> Page[StoredRequest]:
-        where = [r.requester_agency_id == agency_id]
+        """Requests the agency (or the person) sent about subjects the agency still holds: filtered here, so
+        the page and its total agree."""
+        where = [r.requester_agency_id == agency_id, r.subject_id.in_(visible_subject_ids(agency_id))]
         if person_id is not None:
             where.append(r.requester_person_id == person_id)
         if status is not None:
