@@ -246,7 +246,8 @@ def _decision_input(form: Form, errors: FormErrors, journey: Journey, facts: Cas
         errors.add("reasons", "Enter your reasons: they are needed whether or not you share")
 
     items, item_rows = [], []
-    for index in range(_item_count(facts, form)):
+    # Items pre-filled from the answers are ignored, not refused, when the decision is not to share.
+    for index in range(0 if decision == Decision.DO_NOT_SHARE.value else _item_count(facts, form)):
         prefix = f"information_shared.{index}"
         description = form.get(f"{prefix}.description")
         kind = form.get(f"{prefix}.kind")
