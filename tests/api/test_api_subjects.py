@@ -81,3 +81,20 @@ def test_security_headers_on_every_response(api, world, as_a):
     assert response.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_information_governance_lead_links_another_agency_as_holder(api, world, as_a):
+    child = world.subjects["child_a"].id
+    as_b = bearer(api, "practitioner_b")
+    assert api.get(f"/api/v1/subjects/{child}", headers=as_b).status_code == 404
+    refused = api.post(f"/api/v1/subjects/{child}/holders", json={"agency_id": world.agency_b}, headers=as_a)
+    assert refused.status_code == 403 and "subjects:link" in refused.text
+    as_ig = bearer(api, "ig_lead_a")
+    unknown = api.post(f"/api/v1/subjects/{child}/holders", json={"agency_id": "nowhere"}, headers=as_ig)
+    assert unknown.status_code == 422 and "agency_id" in field_problems(unknown)
+    linked = api.post(f"/api/v1/subjects/{child}/holders", json={"agency_id": world.agency_b}, headers=as_ig)
+    assert linked.status_code == 201, linked.text
+    assert set(linked.json()["held_by"]) == {world.agency_a, world.agency_b}
+    assert api.get(f"/api/v1/subjects/{child}", headers=as_b).status_code == 200
+    again = api.post(f"/api/v1/subjects/{child}/holders", json={"agency_id": world.agency_b}, headers=as_ig)
+    assert again.status_code == 409

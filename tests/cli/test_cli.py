@@ -122,3 +122,14 @@ def test_a_bad_guidance_overlay_stops_the_cli_at_start_up_naming_file_and_line(c
     assert result.exit_code == 3
     assert f"{overlay.resolve()}, line 11: unknown contact 'no_such_contact'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_information_governance_lead_links_another_agency_from_the_cli(cli, world):
+    child = world.subjects["child_a"].id
+    refused = run("subjects", "link-agency", child, "--agency-id", world.agency_b, token=token_for(world, "practitioner_a"))
+    assert refused.exit_code == 1 and "subjects:link" in refused.output
+    linked = run("subjects", "link-agency", child, "--agency-id", world.agency_b, "--json", token=token_for(world, "ig_lead_a"))
+    assert linked.exit_code == 0, linked.output
+    assert set(json.loads(linked.output)["held_by"]) == {world.agency_a, world.agency_b}
+    seen = run("subjects", "show", child, "--json", token=token_for(world, "practitioner_b"))
+    assert seen.exit_code == 0 and json.loads(seen.output)["subject"]["details"]["given_name"] == "Ada"

@@ -84,6 +84,19 @@ def show(subject_id: str, token: Token = None, as_json: AsJson = False) -> None:
         console.print(f"{person} is {r.details.kind.value.replace('_', ' ')} of {child}{pr}", highlight=False)
 
 
+@subjects.command("link-agency")
+@reports_errors
+def link_agency(
+    subject_id: str,
+    agency_id: Annotated[str, typer.Option(help="The agency that also knows the subject.")],
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record that another agency also knows this subject, making it a holder (information governance leads)."""
+    subject = services().subjects.link_agency(actor_for(token), subject_id, agency_id)
+    emit(subject, as_json, [("id", lambda s: s.id), ("held by", lambda s: ", ".join(sorted(s.held_by)))])
+
+
 @relationships.command("add")
 @reports_errors
 def relate(

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel, Field
 
 from safeshare.api.dependencies import CurrentActor, Paging, Services
 from safeshare.domain.paging import Page
@@ -29,6 +30,16 @@ def view_subject(subject_id: str, actor: CurrentActor, services: Services):
 @router.put("/subjects/{subject_id}", response_model=Subject)
 def change_subject(subject_id: str, details: SubjectDetails, actor: CurrentActor, services: Services):
     return services.subjects.change_subject(actor, subject_id, details)
+
+
+class NewHolder(BaseModel):
+    agency_id: str = Field(description="The agency that also knows the subject.")
+
+
+@router.post("/subjects/{subject_id}/holders", response_model=Subject, status_code=201)
+def link_agency(subject_id: str, holder: NewHolder, actor: CurrentActor, services: Services):
+    """Record that another agency also knows this subject, making it a holder (information governance leads)."""
+    return services.subjects.link_agency(actor, subject_id, holder.agency_id)
 
 
 @router.post("/relationships", response_model=Relationship, status_code=201)
