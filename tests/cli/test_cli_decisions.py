@@ -1,6 +1,11 @@
 import json
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from safeshare.cli import runtime
 from safeshare.domain.decisions import Decision
+from safeshare.ledger import public_key_base64
+from safeshare.services.ledger import signing_key
 from tests.cli.test_cli import cli, run, token_for  # noqa: F401  (fixture)
 from tests.api.helpers import bearer
 from tests.exchange import EARLY_HELP, consent_input, extend
@@ -45,10 +50,19 @@ def test_record_then_verify_and_export_the_ledger_from_the_cli(cli, world, tmp_p
     assert verified.exit_code == 0 and "OK" in verified.output
     exported = run("ledger", "export", "--out", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"), token=ig)
     assert exported.exit_code == 0, exported.output
-    offline = run("ledger", "verify", "--export", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"))
+    offline_files = ("--export", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"))
+    key = public_key_base64(signing_key(runtime.services().context.settings).public_key())
+    offline = run("ledger", "verify", *offline_files, "--public-key", key)
     assert offline.exit_code == 0 and "OK" in offline.output
+    # Without the signer's key the checkpoint proves nothing about who made it: refused unless trusted explicitly.
+    unproven = run("ledger", "verify", *offline_files)
+    assert unproven.exit_code == 1 and "public_key" in unproven.output and "OK" not in unproven.output
+    trusted = run("ledger", "verify", *offline_files, "--trust-unverified-signer")
+    assert trusted.exit_code == 0 and "OK" in trusted.output
+    other_key = public_key_base64(Ed25519PrivateKey.generate().public_key())
+    assert run("ledger", "verify", *offline_files, "--public-key", other_key).exit_code == 1
     (tmp_path / "d.jsonl").write_text((tmp_path / "d.jsonl").read_text().replace("scared", "happy"))
-    tampered = run("ledger", "verify", "--export", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"))
+    tampered = run("ledger", "verify", *offline_files, "--public-key", key)
     assert tampered.exit_code == 1 and "first bad seq 1" in tampered.output
 
 

@@ -32,12 +32,26 @@ def verify(
     export: Annotated[Path | None, typer.Option(help="Verify this export file offline instead of the database.")] = None,
     checkpoint: Annotated[Path | None, typer.Option(help="The signed checkpoint that came with the export.")] = None,
     public_key: Annotated[str | None, typer.Option(help="The partnership's public key (base64) to check the signature against.")] = None,
+    trust_unverified_signer: Annotated[
+        bool,
+        typer.Option(
+            "--trust-unverified-signer",
+            help="Check an export without --public-key: proves it matches its checkpoint, not who signed the checkpoint.",
+        ),
+    ] = False,
     token: Token = None,
 ) -> None:
     """Check every entry; on any change, deletion, insertion or reordering name the first bad entry."""
     if export is not None:
         if checkpoint is None:
             raise InvalidInput.of("checkpoint", "an export is verified against its signed checkpoint: give --checkpoint")
+        # Whoever rewrote an export can sign a fresh checkpoint for it; only the partnership's key tells them apart.
+        if public_key is None and not trust_unverified_signer:
+            raise InvalidInput.of(
+                "public_key",
+                "give the partnership's public key to prove who signed the checkpoint "
+                "(or --trust-unverified-signer to check only that the export matches it)",
+            )
         _report(verify_export(export, checkpoint, public_key))
         return
     _report(services().ledger.verify(actor_for(token), log))
