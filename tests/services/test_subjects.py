@@ -102,3 +102,40 @@ def test_a_failure_part_way_through_writes_nothing(world, engine, monkeypatch):
     with engine.connect() as connection:
         after = connection.execute(select(func.count()).select_from(subjects_table)).scalar_one()
     assert after == before
+
+
+def test_a_holder_sees_only_relationships_to_people_their_agency_holds(world):
+    a, b = world.actor("practitioner_a"), world.actor("practitioner_b")
+    child, parent, bea = world.subjects["child_a"].id, world.subjects["parent_a"].id, world.subjects["child_b"].id
+    to_parent = world.services.subjects.relate(a, RelationshipDetails(person_id=parent, child_id=child, kind="parent", parental_responsibility=True))
+    world.services.subjects.link_agency(world.actor("ig_lead_a"), child, world.agency_b)  # B now holds Ada, not her mother
+    to_bea = world.services.subjects.relate(b, RelationshipDetails(person_id=bea, child_id=child, kind="sibling"))
+
+    seen_by_b = world.services.subjects.view_subject(b, child)
+    assert [r.id for r in seen_by_b.relationships] == [to_bea.id]
+    assert [s.id for s in seen_by_b.related] == [bea]
+    seen_by_a = world.services.subjects.view_subject(a, child)
+    assert [r.id for r in seen_by_a.relationships] == [to_parent.id]
+    assert [s.id for s in seen_by_a.related] == [parent]
+    with world.services.context.uow_factory() as uow:
+        logged = uow.access_log.history(child, PAGE).items[1]  # B's view; A's is newest
+    assert logged.person_id == b.person_id and set(logged.subject_ids) == {child, bea}
+
+
+def test_break_glass_opens_the_subjects_own_record_without_their_relationships(world):
+    from safeshare.domain.break_glass import BreakGlassInput
+    from tests.factories import PASSWORD
+
+    a = world.actor("practitioner_a")
+    child, parent = world.subjects["child_a"].id, world.subjects["parent_a"].id
+    world.services.subjects.relate(a, RelationshipDetails(person_id=parent, child_id=child, kind="parent", parental_responsibility=True))
+    b = world.actor("practitioner_b")
+    world.services.break_glass.open(b, BreakGlassInput(subject_id=child, reason="Police called to the home at night"), PASSWORD)
+    view = world.services.subjects.view_subject(b, child)
+    assert view.subject.id == child
+    assert view.relationships == () and view.related == ()
+    with world.services.context.uow_factory() as uow:
+        entry = uow.access_log.history(child, PAGE).items[0]
+    assert entry.grant is Grant.BREAK_GLASS and entry.subject_ids == (child,)
+    with world.services.context.uow_factory() as uow:
+        assert uow.access_log.history(parent, PAGE).total == 0

@@ -15,7 +15,7 @@ from safeshare.domain.permissions import Permission
 from safeshare.domain.subjects import Relationship, RelationshipDetails, Subject, SubjectDetails
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
-from safeshare.services.need_to_know import may_see, require_holder, subject_access
+from safeshare.services.need_to_know import require_holder, subject_access
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 from safeshare.store.visibility import visible_subject_ids
@@ -37,7 +37,7 @@ class SubjectSearch(DomainModel):
 class SubjectView(DomainModel):
     subject: Subject
     relationships: tuple[Relationship, ...]
-    related: tuple[Subject, ...] = Field(description="The other people in those relationships that the reader may see.")
+    related: tuple[Subject, ...] = Field(description="The other people in those relationships (all held by the reader's agency).")
 
 
 class SubjectService(Service):
@@ -83,10 +83,14 @@ class SubjectService(Service):
         now = self.now()
         access = subject_access(uow, actor, subject_id, now)
         subject = uow.subjects.get(subject_id)
-        relationships = uow.subjects.relationships_of(subject_id)
-        other_ids = {r.details.person_id for r in relationships} | {r.details.child_id for r in relationships}
-        other_ids.discard(subject_id)
-        related = [s for s in uow.subjects.get_many(sorted(other_ids)) if may_see(uow, actor, s.id, now)]
+        relationships, related = [], []
+        # A holder sees relationships to the other people their agency holds; break-glass opens the subject's
+        # own record only, never related people's.
+        if access.grant is Grant.HOLDER:
+            relationships = uow.subjects.relationships_of(subject_id, others_held_by=actor.agency_id)
+            other_ids = {r.details.person_id for r in relationships} | {r.details.child_id for r in relationships}
+            other_ids.discard(subject_id)
+            related = uow.subjects.get_many(sorted(other_ids)) if other_ids else []
         log_read(uow, actor, "subject.view", [subject_id, *(s.id for s in related)], now, access.grant, grant_ref=access.ref)
         return SubjectView(subject=subject, relationships=tuple(relationships), related=tuple(related))
 

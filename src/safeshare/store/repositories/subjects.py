@@ -146,12 +146,15 @@ class SubjectRepository:
         )
         return self._db.execute(query).first() is not None
 
-    def relationships_of(self, subject_id: str) -> list[Relationship]:
-        rows = self._db.execute(
-            select(relationships)
-            .where(or_(relationships.c.person_id == subject_id, relationships.c.child_id == subject_id))
-            .order_by(relationships.c.recorded_at, relationships.c.id)
-        )
+    def relationships_of(self, subject_id: str, others_held_by: str | None = None) -> list[Relationship]:
+        """The subject's relationships; with ``others_held_by``, only those whose other person that agency
+        holds (filtered in the query, so a reader never receives links to people they may not see)."""
+        rel = relationships.c
+        as_person, as_child = rel.person_id == subject_id, rel.child_id == subject_id
+        if others_held_by is not None:
+            held = select(subject_holders.c.subject_id).where(subject_holders.c.agency_id == others_held_by)
+            as_person, as_child = and_(as_person, rel.child_id.in_(held)), and_(as_child, rel.person_id.in_(held))
+        rows = self._db.execute(select(relationships).where(or_(as_person, as_child)).order_by(rel.recorded_at, rel.id))
         return [
             Relationship(
                 id=r.id,
