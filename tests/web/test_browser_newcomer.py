@@ -136,3 +136,38 @@ def test_a_newcomer_decides_shares_and_the_recipient_acknowledges(new_browser_se
     assert "Not confirmed yet" not in received
     assert re.search(r"Confirmed .+ by Sam Okafor", received), received[:2000]
     teacher.check_accessible()
+
+
+def test_a_question_links_to_the_guidance_that_helps_answer_it(browser_page):
+    session, page = browser_page, browser_page.page
+    session.sign_in("tara.teacher")
+    session.goto("/share")
+    session.click_button("Start now")
+    while current_field(session) != "consent":
+        answer_current_question(session)
+        assert "/share/questions/" in page.url, "the consent question was never asked"
+    question_url = page.url
+    expected = session.server.services.context.guidance().question("consent").see_also
+    page.click("summary:has-text('Help with this question')")
+    links = page.locator("#see-also a")
+    assert [a.inner_text().strip() for a in links.all()] == [link.title for link in expected]
+    session.check_accessible()
+
+    links.first.click()
+    assert page.url.endswith("/guidance/golden-rules#gr4-consent-where-possible")
+    target = page.locator("#gr4-consent-where-possible")
+    assert target.inner_text().startswith("4. ")
+    assert target.is_visible()
+    session.check_accessible()
+    page.go_back()
+    assert page.url == question_url
+
+    page.click("summary:has-text('Help with this question')")
+    page.locator("#see-also a").nth(1).click()
+    assert page.url.endswith("/guidance/myths#consent-always-needed")
+    assert page.locator("#consent-always-needed").inner_text().startswith("Myth: ")
+
+
+def current_field(session) -> str:
+    question_id = session.page.url.split("/share/questions/", 1)[1].split("?", 1)[0]
+    return session.server.services.context.guidance().question(question_id).field

@@ -48,6 +48,16 @@ class QuestionOption(BaseModel):
     help: str | None = None
 
 
+class GuidanceLink(BaseModel):
+    """A golden rule, principle or myth of the same guidance that helps with a question."""
+
+    model_config = _FROZEN
+
+    kind: str = Field(description="golden_rule, principle or myth.")
+    id: str
+    title: str
+
+
 class Question(BaseModel):
     """One question of the journey. Answering it sets `field` on CaseFacts."""
 
@@ -62,6 +72,7 @@ class Question(BaseModel):
     ask_when: dict[str, Any] | None = Field(default=None, description="Condition on earlier answers; null means always ask.")
     citation: Citation
     requirements: tuple[str, ...] = ()
+    see_also: tuple[GuidanceLink, ...] = ()
 
 
 class BranchInfo(BaseModel):

@@ -33,6 +33,7 @@ from safeshare.domain.decisions import Decision
 from .catalogue import (
     BranchInfo,
     GoldenRule,
+    GuidanceLink,
     GuidanceVersion,
     InformRuleInfo,
     Myth,
@@ -246,10 +247,32 @@ class _Compiler:
                     ask_when=_plain(item.get("ask_when")),
                     citation=self.cite(item),
                     requirements=tuple(item.get("requirements", [])),
+                    see_also=self.see_also(item),
                 )
             )
         self.question_list = tuple(questions)
         self.question_predicates = predicates
+
+    def see_also(self, item: LocDict) -> tuple[GuidanceLink, ...]:
+        """A question's links to the golden rules, principles and myths of this guidance, by id."""
+        known: dict[str, list[GuidanceLink]] = {}
+        for rule in self.golden_rules:
+            known.setdefault(rule.id, []).append(GuidanceLink(kind="golden_rule", id=rule.id, title=f"Golden rule {rule.number}: {rule.title}"))
+        for principle in self.principles.values():
+            known.setdefault(principle.id, []).append(GuidanceLink(kind="principle", id=principle.id, title=f"Principle: {principle.name}"))
+        for myth in self.myths:
+            known.setdefault(myth.id, []).append(GuidanceLink(kind="myth", id=myth.id, title=f"Myth: {myth.myth}"))
+        values = item.get("see_also", [])
+        links = []
+        for i, ref in enumerate(values):
+            found = known.get(ref, [])
+            if not found:
+                raise GuidanceError(item.file, where(values, i), f"see_also names '{ref}', which is not a golden rule, principle or myth of this guidance")
+            if len(found) > 1:
+                kinds = " and ".join(link.kind.replace("_", " ") for link in found)
+                raise GuidanceError(item.file, where(values, i), f"see_also '{ref}' is ambiguous: it is the id of a {kinds}")
+            links.append(found[0])
+        return tuple(links)
 
     # ------------------------------------------------------------ flow
 

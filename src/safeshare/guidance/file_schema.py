@@ -106,6 +106,8 @@ ITEM_SCHEMAS: dict[str, dict[str, Any]] = {
         ask_when={"$ref": "#/$defs/condition"},
         cite=_cite,
         requirements=_requirements,
+        # Ids of golden rules, principles or myths to read with the question (checked by the compiler).
+        see_also={"type": "array", "minItems": 1, "uniqueItems": True, "items": _id},
     ),
     "steps": _step,
     "advice_rules": _item(

@@ -28,6 +28,9 @@ from safeshare.web.journey import (
 
 router = APIRouter(prefix="/share", include_in_schema=False)
 
+# Where each kind of guidance a question links to is shown.
+GUIDANCE_PAGES = {"golden_rule": "/guidance/golden-rules", "principle": "/guidance/principles", "myth": "/guidance/myths"}
+
 
 # ------------------------------------------------------------------ keeping the answers
 
@@ -164,7 +167,7 @@ def _render_question(page, journey, question, asked, answers, form: Form, errors
         question=question, current=current, errors=errors, back=back, changing=changing,
         encode=encode, none_of_these=NONE_OF_THESE, number=number, total=len(asked),
         optional=not CaseFacts.model_fields[question.field].is_required(),
-        sources={s.id: s for s in guidance.sources()},
+        sources={s.id: s for s in guidance.sources()}, guidance_pages=GUIDANCE_PAGES,
     )
 
 
