@@ -24,7 +24,7 @@ from typing import Any
 
 from safeshare.domain.advice import PurposeCategory
 from safeshare.domain.break_glass import BreakGlassInput, BreakGlassReviewInput, ReviewOutcome
-from safeshare.domain.consent import ConflictResolution, ObtainedBy, WithdrawalInput
+from safeshare.domain.consent import ConflictResolution, ObtainedBy, ReviewInput, WithdrawalInput
 from safeshare.domain.decisions import Decision
 from safeshare.domain.disclosures import DisclosureInput, FamilyStatus, FamilyUpdate
 from safeshare.domain.paging import PageRequest
@@ -224,13 +224,23 @@ def use_cases(scene: Scene) -> list[UseCase]:
             True,
         ),
         UseCase(
+            "review consent",
+            s.consents.review,
+            lambda sc, a: s.consents.review(
+                a, i["K"], ReviewInput(outcome="still_valid", confirmed_with="Mother", how=ObtainedBy.PHONE, next_review_by=dt.date(2027, 12, 1))
+            ),
+            only(HOLDER),
+            True,
+            True,
+        ),
+        UseCase(
             "resolve consent conflict",
             s.consents.resolve_conflict,
             lambda sc, a: s.consents.resolve_conflict(a, i["conflict"], ConflictResolution(note="Met both parents")),
             only({"dsl_a"}),
             True,
         ),
-        UseCase("import FHIR consent", s.consents.import_fhir, import_, only(HOLDER), True, True),
+        UseCase("import FHIR consent", s.consents.import_fhir, import_, only(HOLDER), True),
         UseCase("send disclosure", s.disclosures.send, new_disclosure, only(HOLDER), True, True),
         UseCase("acknowledge disclosure", s.disclosures.acknowledge, lambda sc, a: s.disclosures.acknowledge(a, i["D"]), only({"practitioner_b"}), True),
         UseCase(
@@ -291,7 +301,7 @@ CASE_NAMES = [
     "decisions about a subject", "read consent", "consents of a subject", "who may consent", "consent standing",
     "consents due for review", "consent conflicts", "export consent as FHIR", "read disclosure", "incoming disclosures",
     "sent disclosures", "read request", "requests to answer", "overdue requests", "sent requests", "access history",
-    "break-glass review queue", "my break-glass", "record consent", "withdraw consent", "resolve consent conflict",
+    "break-glass review queue", "my break-glass", "record consent", "withdraw consent", "review consent", "resolve consent conflict",
     "import FHIR consent", "send disclosure", "acknowledge disclosure", "update family told", "send request",
     "answer request", "answer not held", "cancel request", "open break-glass", "review break-glass", "record decision",
     "change subject",

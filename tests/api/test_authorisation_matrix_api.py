@@ -61,6 +61,8 @@ def endpoints(scene) -> dict[str, tuple[str, str, object]]:
         "my break-glass": ("GET", "/break-glass/mine?limit=200", None),
         "record consent": ("POST", "/consents", consent_input(w, giver="father").model_dump(mode="json")),
         "withdraw consent": ("POST", f"/consents/{i['K']}/withdraw", {"how": "phone", "note": "Rang"}),
+        "review consent": ("POST", f"/consents/{i['K']}/review",
+                           {"outcome": "still_valid", "confirmed_with": "Mother", "how": "phone", "next_review_by": "2027-12-01"}),
         "resolve consent conflict": ("POST", f"/consent-conflicts/{i['conflict']}/resolve", ConflictResolution(note="Met both").model_dump()),
         "import FHIR consent": ("POST", "/consents/fhir", scene.world.services.consents.export_fhir(scene.actor("practitioner_a"), i["K"])),
         "send disclosure": ("POST", "/disclosures", disclosure.model_dump(mode="json")),
@@ -123,7 +125,7 @@ def test_no_endpoint_leaks_a_read(api, scene, tokens):
 
 
 WRITES = [
-    "record consent", "withdraw consent", "resolve consent conflict", "import FHIR consent", "send disclosure",
+    "record consent", "withdraw consent", "review consent", "resolve consent conflict", "import FHIR consent", "send disclosure",
     "acknowledge disclosure", "update family told", "send request", "answer request", "answer not held", "cancel request",
     "open break-glass", "review break-glass", "record decision", "change subject",
 ]
