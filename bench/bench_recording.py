@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, text
@@ -25,8 +26,11 @@ from tests.factories import build_world
 from tests.services.test_decisions import complete_input, facts
 
 TARGET = 3000.0
-WRITERS = 8
-PER_WRITER = int(os.environ.get("SAFESHARE_BENCH_RECORDS", "150"))
+# Each API request runs in the server's thread pool (40 threads), so a busy partnership has up to 40
+# practitioners recording at once. The target is judged at 32 writers; 8 shows a quieter moment.
+WRITERS = (8, 32)
+TARGET_WRITERS = 32
+RECORDS = int(os.environ.get("SAFESHARE_BENCH_RECORDS", "1200"))
 POSTGRES_URL = os.environ.get("SAFESHARE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -46,18 +50,20 @@ def _fresh_postgres() -> str | None:
     return POSTGRES_URL.rsplit("/", 1)[0] + "/safeshare_bench_recording"
 
 
-def _service_rate(engine: Engine, url: str) -> tuple[float, list]:
+def _service_rate(engine: Engine, url: str, writers: int) -> tuple[float, dict]:
     services = SafeShare.build(engine, Settings(environment=Environment.TEST, database_url=url))
     world = build_world(services)
     submitted = complete_input(world, facts(), Decision.SHARE)
     actor = world.actor("practitioner_a")
     services.decisions.record(actor, submitted)  # warm caches
 
+    per_writer = RECORDS // writers
+
     def writer() -> None:
-        for _ in range(PER_WRITER):
+        for _ in range(per_writer):
             services.decisions.record(actor, submitted)
 
-    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    threads = [threading.Thread(target=writer) for _ in range(writers)]
     started = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -65,10 +71,10 @@ def _service_rate(engine: Engine, url: str) -> tuple[float, list]:
         thread.join()
     elapsed = time.perf_counter() - started
     report = services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)  # the chain held under concurrency
-    if not report.ok or report.tree_size != WRITERS * PER_WRITER + 1:
+    if not report.ok or report.tree_size != writers * per_writer + 1:
         raise AssertionError(f"the decisions ledger does not verify after the run: {report.summary()}")
     payload = services.decisions.get(actor, 1).model_dump(mode="json", exclude={"id"})
-    return WRITERS * PER_WRITER / elapsed, payload
+    return writers * per_writer / elapsed, payload
 
 
 def _bare_insert_rate(engine: Engine, payload: dict, count: int) -> float:
@@ -88,31 +94,43 @@ def _bare_insert_rate(engine: Engine, payload: dict, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
-def _figures(label: str, url: str) -> list[dict]:
+def _measure(url: str, writers: int) -> tuple[float, float]:
+    """Records/s through the service with `writers` threads, and the bare INSERT rate, on a fresh database."""
     engine = make_engine(url)
     metadata.create_all(engine)
     try:
-        rate, payload = _service_rate(engine, url)
+        rate, payload = _service_rate(engine, url, writers)
         bare = _bare_insert_rate(engine, payload, 300)
     finally:
         engine.dispose()
-    return [
-        {
-            "name": f"decision records/s through the service, {WRITERS} concurrent writers, {label}",
-            "value": rate, "unit": "records/s", "target": f">= {TARGET:,.0f}/s", "meets": rate >= TARGET,
-            "baseline_name": "bare INSERT of the same ledger row, same durability (rows/s)", "baseline_value": bare,
-        },
-        {
-            "name": f"service / bare INSERT ratio, {label}", "value": rate / bare, "unit": "x",
-            "target": "informative", "meets": True, "baseline_name": "", "baseline_value": 0.0,
-        },
-    ]
+    return rate, bare
+
+
+def _figures(label: str, fresh_url: Callable[[], str | None]) -> list[dict]:
+    figures = []
+    for writers in WRITERS:
+        url = fresh_url()
+        if url is None:
+            return figures
+        rate, bare = _measure(url, writers)
+        judged = writers == TARGET_WRITERS
+        figures += [
+            {
+                "name": f"decision records/s through the service, {writers} concurrent writers, {label}",
+                "value": rate, "unit": "records/s", "target": f">= {TARGET:,.0f}/s" if judged else "informative",
+                "meets": rate >= TARGET if judged else True,
+                "baseline_name": "bare INSERT of the same ledger row, same durability (rows/s)", "baseline_value": bare,
+            },
+            {
+                "name": f"service / bare INSERT ratio, {writers} writers, {label}", "value": rate / bare, "unit": "x",
+                "target": "informative", "meets": True, "baseline_name": "", "baseline_value": 0.0,
+            },
+        ]
+    return figures
 
 
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as scratch:
-        figures = _figures("SQLite (WAL, synchronous=FULL)", f"sqlite:///{Path(scratch) / 'bench.db'}")
-    postgres = _fresh_postgres()
-    if postgres:
-        figures += _figures("PostgreSQL", postgres)
-    return figures
+        names = iter(range(len(WRITERS)))
+        figures = _figures("SQLite (WAL, synchronous=FULL)", lambda: f"sqlite:///{Path(scratch) / f'bench-{next(names)}.db'}")
+    return figures + _figures("PostgreSQL", _fresh_postgres)
