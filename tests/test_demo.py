@@ -26,7 +26,10 @@ def test_demo_families_are_visible_only_to_agencies_that_hold_them(services):
     assert [s.details.given_name for s in found.items] == ["Mia"]
     assert services.subjects.search(officer, SubjectSearch(name="Mia"), PageRequest()).total == 0
     view = services.subjects.view_subject(teacher, found.items[0].id)
-    assert view.relationships  # mother with parental responsibility, among others
+    assert view.relationships == ()  # the school holds Mia only, so it sees none of her family links
+    _, social_worker = services.accounts.sign_in("sam.social@fernhill.example", DEMO_PASSWORD, SessionKind.TOKEN)
+    family = services.subjects.view_subject(social_worker, found.items[0].id)
+    assert {s.details.given_name for s in family.related} == {"Sarah", "Dean", "Leo"}  # the council holds them all
 
 
 def test_demo_refuses_a_database_that_holds_a_real_partnership(services, world):
