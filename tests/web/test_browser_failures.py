@@ -16,6 +16,12 @@ MIA_NHS = "999 526 0182"
 TYLER_NHS = "9991860916"  # held by the GP, the academy and the charity: never by Oakbrook
 
 
+def answer(session) -> None:
+    """Answer the question on screen from the scenario, and wait for the next page to load."""
+    with session.page.expect_navigation():
+        answer_current_question(session)
+
+
 def current_field(session) -> str:
     question_id = session.page.url.split("/share/questions/", 1)[1].split("?", 1)[0]
     return session.server.services.context.guidance().question(question_id).field
@@ -31,7 +37,7 @@ def start_journey_about(session, name: str) -> None:
     session.click_button("Start now")
 
 
-def assert_error_summary_names(session, field_id: str, message: str) -> None:
+def assert_error_summary_names(session, field_id: str, message: str, field: bool = True) -> None:
     """The GOV.UK pattern: a summary at the top linking to the field, and the same message by the field."""
     page = session.page
     summary = page.locator(".govuk-error-summary")
@@ -43,7 +49,10 @@ def assert_error_summary_names(session, field_id: str, message: str) -> None:
     assert page.title().startswith("Error: ")
     session.check_accessible()
     link.click()
-    assert page.evaluate("() => document.activeElement && document.activeElement.id") == field_id
+    if field:  # the summary's script moves focus to a form field it links to
+        assert page.evaluate("() => document.activeElement && document.activeElement.id") == field_id
+    else:
+        assert page.locator(f"#{field_id}").is_visible()
 
 
 def fill_advice_taken(page, summary: str) -> None:
@@ -63,7 +72,7 @@ def test_an_impossible_child_age_is_refused_naming_the_field(browser_page):
     start_journey_about(session, "Mia Ashworth")
     asked = 0
     while current_field(session) != "child_age":
-        answer_current_question(session)
+        answer(session)
         asked += 1
         assert asked < 60 and "/share/questions/" in page.url, "the age question was never asked"
     age_url = page.url
@@ -92,7 +101,7 @@ def test_no_need_to_know_ends_in_a_recorded_decision_not_to_share(browser_page, 
     start_journey_about(session, "Mia Ashworth")
     asked = 0
     while "/share/questions/" in page.url:
-        answer_current_question(session)
+        answer(session)
         asked += 1
         assert asked < 60, "the journey did not end"
     assert session.heading() == "Check your answers"
@@ -198,3 +207,72 @@ def test_blank_forms_and_a_wrong_password_are_accessible(new_browser_session):
     admin.goto("/admin/agencies/new")
     assert admin.page.locator("form input, form select").count() > 1
     admin.check_accessible()
+
+
+def answer_every_question(session) -> None:
+    asked = 0
+    while "/share/questions/" in session.page.url:
+        answer(session)
+        asked += 1
+        assert asked < 60, "the journey did not end"
+
+
+def test_answers_that_contradict_each_other_are_shown_on_the_check_page(browser_page, monkeypatch):
+    session, page = browser_page, browser_page.page
+    # Each answer is possible alone; together they are not: a 16-17-year-old's consent for a child of 7.
+    monkeypatch.setitem(SCENARIO, "consent", "given")
+    monkeypatch.setitem(SCENARIO, "consent_by", "young_person_16_17")
+    session.sign_in("tara.teacher")
+    start_journey_about(session, "Mia Ashworth")
+    answer_every_question(session)
+    assert session.heading() == "Check your answers"
+    session.click_button("Get advice")
+    assert session.heading() == "Check your answers"
+    summary = page.locator(".govuk-error-summary")
+    link = summary.locator("a[href='#answer-child_age']")
+    assert link.count() == 1, summary.inner_html()
+    assert "How old is the child?" in link.inner_text() and "16 or 17" in link.inner_text()
+    assert "16 or 17" in page.inner_text("#answer-child_age")
+    session.check_accessible()
+    link.click()
+    page.locator("#answer-child_age").scroll_into_view_if_needed()
+    assert page.url.endswith("#answer-child_age")
+
+
+def test_a_decision_about_no_one_yet_asks_who_it_is_about(browser_page):
+    session, page = browser_page, browser_page.page
+    session.sign_in("tara.teacher")
+    session.goto("/share")
+    session.click_button("Start now")
+    answer_every_question(session)
+    session.click_button("Get advice")
+    session.click_button("Record your decision")
+    assert "You have not said who this decision is about yet" in page.inner_text("main")
+    page.fill("#reasons", "Mia may be at risk.")
+    session.click_button("Record decision")
+    assert_error_summary_names(session, "subject_ids", "Choose the child or family member this decision is about", field=False)
+
+    page.click("a:text-is('Choose the child or family member')")
+    assert session.heading() == "Who is this decision about?"
+    session.check_accessible()
+    page.fill("#name", "Mia")
+    session.click_button("Search")
+    assert "People who match" in page.inner_text("main")
+    session.check_accessible()
+    page.locator("button:has-text('Choose Mia Ashworth')").click()
+    assert session.heading() == "Record your decision"
+    assert "Person 1\tMia Ashworth" in page.inner_text("main")
+
+    # Changing who it is about: Mia is listed as chosen and can be removed.
+    page.click("a:text-is('Change who this is about')")
+    assert "Chosen" in page.inner_text("main")
+    session.check_accessible()
+    page.locator("button:has-text('Remove Mia Ashworth')").click()
+    assert session.heading() == "Who is this decision about?"
+    assert "Chosen" not in page.inner_text("main")
+    page.fill("#name", "Mia")
+    session.click_button("Search")
+    page.locator("button:has-text('Choose Mia Ashworth')").click()
+    assert session.heading() == "Record your decision"
+    assert "Mia Ashworth" in page.inner_text("main")
+    session.check_accessible()

@@ -144,7 +144,8 @@ def test_a_question_links_to_the_guidance_that_helps_answer_it(browser_page):
     session.goto("/share")
     session.click_button("Start now")
     while current_field(session) != "consent":
-        answer_current_question(session)
+        with page.expect_navigation():
+            answer_current_question(session)
         assert "/share/questions/" in page.url, "the consent question was never asked"
     question_url = page.url
     expected = session.server.services.context.guidance().question("consent").see_also
