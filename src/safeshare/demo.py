@@ -109,8 +109,8 @@ def demo_accounts(services: SafeShare) -> list[DemoAccount]:
     """The fictional accounts to offer on the sign-in page: none in production, none unless the demo is loaded."""
     if services.context.settings.environment is Environment.PRODUCTION or not services.bootstrap.has_account(ADMIN_EMAIL):
         return []
-    accounts = [DemoAccount(ADMIN_EMAIL, f"System administrator, {LA}")]
-    accounts += [DemoAccount(f"{local}@{DOMAIN}", f"{title}, {agency}") for agency, local, _name, title, _roles in PEOPLE]
+    accounts = [DemoAccount(ADMIN_EMAIL, f"Alex Admin, System administrator, {LA}")]
+    accounts += [DemoAccount(f"{local}@{DOMAIN}", f"{name}, {title}, {agency}") for agency, local, name, title, _roles in PEOPLE]
     return accounts
 
 

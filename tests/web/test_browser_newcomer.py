@@ -36,7 +36,7 @@ def test_a_newcomer_decides_shares_and_the_recipient_acknowledges(new_browser_se
     page = teacher.page
 
     # A class teacher (a plain practitioner) signs in and finds a child from the home page.
-    sign_in_from_the_page(teacher, "Class teacher, Oakbrook Primary School")
+    sign_in_from_the_page(teacher, "Class teacher, Oakbrook Primary School (demo)")
     assert teacher.heading() == "Hello, Tara Bell"
     page.click("main a:text-is('Find a child or family member')")
     teacher.check_accessible()
@@ -101,7 +101,7 @@ def test_a_newcomer_decides_shares_and_the_recipient_acknowledges(new_browser_se
     sent_url = page.url.split("?", 1)[0].removeprefix(teacher.server.url)
 
     # The social worker signs in and finds it on their home page, then in what was shared with them.
-    sign_in_from_the_page(social_worker, "Social worker, Fernhill Council")
+    sign_in_from_the_page(social_worker, "Sam Okafor, Social worker")  # the name chosen on the record page
     worker_page = social_worker.page
     home = worker_page.inner_text("main")
     assert "Information shared with you" in home

@@ -14,8 +14,8 @@ def test_a_demo_installation_lists_its_accounts_and_the_password(web, services):
     assert "This is a demonstration installation" in html
     assert DEMO_PASSWORD in html
     assert ADMIN_EMAIL in html
-    for agency, local, _name, title, _roles in PEOPLE:
-        assert f"{local}@fernhill.example</code>: {title}, {agency}".replace("'", "&#39;") in html
+    for agency, local, name, title, _roles in PEOPLE:
+        assert f"{local}@fernhill.example</code>: {name}, {title}, {agency}".replace("'", "&#39;") in html
     # An account read off the page signs in with the password on the page.
     response = web.post("/sign-in", data={"email": "tara.teacher@fernhill.example", "password": DEMO_PASSWORD, "csrf_token": csrf_token(html)})
     assert response.status_code == 303
