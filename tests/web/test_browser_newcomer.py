@@ -78,7 +78,7 @@ def test_a_newcomer_decides_shares_and_the_recipient_acknowledges(new_browser_se
     page.select_option("#recipients-0-agency_id", label="Fernhill Council Children's Social Care (demo)")
     sam = page.locator("#recipients-0-person_id option:has-text('Sam Okafor')")
     page.select_option("#recipients-0-person_id", value=sam.get_attribute("value"))
-    for box in page.locator("input[name=lawful_bases]").all():
+    for box in page.locator("input[name=lawful_bases][id^=lawful_bases]").all():
         box.check()
     page.fill("#secure_method", "Through SafeShare, then a phone call to the duty desk")
     page.check("#send")  # the first choice: send it through SafeShare now

@@ -154,7 +154,7 @@ def fill_record(page) -> None:
     for index in range(2):
         page.check(f"#information_shared-{index}-kind")
     page.select_option("#recipients-0-agency_id", label="Fernhill Council Children's Social Care (demo)")
-    for box in page.locator("input[name=lawful_bases]").all():
+    for box in page.locator("input[name=lawful_bases][id^=lawful_bases]").all():
         box.check()
     page.fill("#secure_method", "Phone call to the duty desk, confirmed by secure email")
     page.check("#onward_sharing_allowed-2")

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import ValidationError
 
-from safeshare.domain.advice import Advice, CaseFacts, ConsentState, InformDecision
+from safeshare.domain.advice import Advice, CaseFacts, ConsentState, InformDecision, RecordField
 from safeshare.domain.decisions import FOLLOWS_ADVICE, Decision, DecisionInput, DecisionRecord, ItemKind
 from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -55,6 +55,7 @@ RECORD_LABELS = {
     "family_told.told": "Telling the child or family",
     "family_told.reason_not_told": "Why you will not tell them",
     "onward_sharing_allowed": "Onward sharing",
+    "discussed_with_requester": "Telling the person who asked",
 }
 RECORD_ALIASES = {
     "recipients": "recipients.0.agency_id",
@@ -334,6 +335,7 @@ def _decision_input(form: Form, errors: FormErrors, journey: Journey, facts: Cas
         "advice_sought": tuple(advice_sought),
         "family_told": family_told,
         "onward_sharing_allowed": form.get("onward_sharing_allowed") == "yes" if decision == Decision.SHARE.value else False,
+        "discussed_with_requester": form.optional("discussed_with_requester") if decision == Decision.DO_NOT_SHARE.value else None,
     }
     try:
         return DecisionInput.model_validate(data)
@@ -371,6 +373,11 @@ def _record_page(
         name: date_items(name, date_parts(form, name), errors)
         for name in ["consent.obtained_at", "advice_sought.0.at"] + [f"information_shared.{i}.dated" for i in range(count)]
     }
+    offered = {b.id for b in advice.lawful_bases}
+    # A practitioner who departs from the advice may rely on any basis the guidance knows (checked by the service).
+    other_bases = [b for b in guidance.lawful_bases() if b.id not in offered]
+    # What the guidance asks of a decision not to share may differ from what it asks of the advised decision.
+    refusal_fields = guidance.record_fields_for(facts, Decision.DO_NOT_SHARE)
     consent_question = guidance.question_for_field("consent_by")
     consent_giver = None
     if consent_question and facts.consent_by is not None:
@@ -385,7 +392,8 @@ def _record_page(
         consent_given=facts.consent is ConsentState.given,
         consent_not_relied_on=facts.consent in (ConsentState.refused, ConsentState.withdrawn, ConsentState.parent_child_disagree)
         or (facts.consent is ConsentState.not_sought and not facts.reasons_consent_not_sought),
-        consent_giver=consent_giver, people=people, agency_names=names, info_request=request,
+        consent_giver=consent_giver, people=people, agency_names=names, info_request=request, other_bases=other_bases,
+        ask_how_requester_told=request is None and RecordField.discussed_with_requester in refusal_fields,
     )
 
 
