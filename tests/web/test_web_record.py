@@ -7,6 +7,7 @@ import html
 import re
 
 from safeshare.web.journey import NONE_OF_THESE, encode
+from tests.exchange import consent_input, extend
 from tests.web.helpers import error_summary, sign_in
 from tests.web.test_browser_share import SCENARIO
 
@@ -106,3 +107,31 @@ def test_nobody_is_asked_how_a_requester_was_told_when_nobody_asked(web, world, 
     token = sign_in(web, "practitioner_a")
     assert walk_journey(web, token, services, NO_LEGITIMATE_PURPOSE, world.subjects["child_a"].id) == "do_not_share"
     assert 'name="discussed_with_requester"' not in web.get("/share/record").text
+
+
+CONSENTED = {
+    **SCENARIO, "level_of_concern": "early_help", "purpose_category": "early_help", "recipient_agency": "school",
+    "consent": "given", "consent_by": "parental_responsibility", "child_age": "10", "advice_sought": "false",
+}
+
+
+def test_consent_relied_on_comes_from_the_register_not_from_the_form(web, world, services):
+    extend(world)
+    kid = world.subjects["kid"].id
+    token = sign_in(web, "practitioner_a")
+    assert walk_journey(web, token, services, CONSENTED, kid) == "share"
+    page = web.get("/share/record").text
+    assert f'href="/subjects/{kid}/consent"' in page and 'name="consent.capacity_basis"' not in page
+
+    share = record_form(token, world, decision="share", lawful_bases="uk_gdpr_6_1_a", **{"family_told.told": "inform_before_sharing"})
+    refused = web.post("/share/record", data=share)
+    assert refused.status_code == 400
+    assert any("record it there first" in message for _, message in error_summary(refused.text))
+
+    consent = services.consents.record(world.actor("practitioner_a"), consent_input(world)).consent
+    recorded = web.post("/share/record", data=share)
+    assert recorded.status_code == 303, error_summary(recorded.text)
+    decision_id = int(recorded.headers["location"].split("/decisions/", 1)[1].split("?", 1)[0])
+    sealed = services.decisions.get(world.actor("practitioner_a"), decision_id)
+    assert sealed.input.consent_id == consent.id
+    assert sealed.input.consent.obtained_at == consent.input.obtained_at

@@ -43,10 +43,6 @@ RECORD_LABELS = {
     "recipients.0.role": "Role of the person receiving it",
     "lawful_bases": "Lawful basis",
     "secure_method": "How you will share it securely",
-    "consent.giver_name": "Name of the person who gave consent",
-    "consent.capacity_basis": "Why they could give consent",
-    "consent.obtained_at": "Date consent was given",
-    "consent.limits": "What the consent covers",
     "consent_override_reason": "Why you are sharing without consent",
     "advice_sought.0.from_role": "Who you asked for advice",
     "advice_sought.0.at": "Date you asked",
@@ -59,8 +55,8 @@ RECORD_LABELS = {
 }
 RECORD_ALIASES = {
     "recipients": "recipients.0.agency_id",
-    "consent": "consent.capacity_basis",
-    "consent.given_by": "consent.capacity_basis",
+    "consent": "facts.consent",
+    "consent.given_by": "facts.consent",
     "family_told": "family_told.told",
     "advice_sought": "advice_sought.0.from_role",
     "facts.reasons_consent_not_sought": "consent_override_reason",
@@ -283,19 +279,6 @@ def _decision_input(form: Form, errors: FormErrors, journey: Journey, facts: Cas
     if decision == Decision.SHARE.value and form.get("send") == "safeshare" and not form.get("recipients.0.person_id") and journey.request_id is None:
         errors.add("recipients.0.person_id", "Select the person to send it to, so it reaches them through SafeShare")
 
-    consent = None
-    if facts.consent is ConsentState.given:
-        obtained = parse_date(form, "consent.obtained_at", errors, "The date consent was given", required=True)
-        consent = {
-            "given_by": facts.consent_by,
-            "giver_name": form.optional("consent.giver_name"),
-            "capacity_basis": form.get("consent.capacity_basis"),
-            "obtained_at": moment_on(obtained, now),
-            "limits": form.optional("consent.limits"),
-        }
-        if not form.get("consent.capacity_basis"):
-            errors.add("consent.capacity_basis", "Say why the person could give consent, for example their age or understanding")
-
     advice_sought = []
     if any(form.get(f"advice_sought.0.{name}") for name in ("from_role", "summary")):
         asked_on = parse_date(form, "advice_sought.0.at", errors, "The date you asked for advice", required=True)
@@ -329,7 +312,7 @@ def _decision_input(form: Form, errors: FormErrors, journey: Journey, facts: Cas
         "recipients": tuple(recipients),
         "lawful_bases": tuple(form.getlist("lawful_bases")) if decision == Decision.SHARE.value else (),
         "secure_method": form.optional("secure_method") if decision == Decision.SHARE.value else None,
-        "consent": consent,
+        "consent": None,  # the service takes consent, and its details, from the agency's consent register
         "consent_override_reason": form.optional("consent_override_reason"),
         "perceived_risk": form.get("perceived_risk"),
         "advice_sought": tuple(advice_sought),
@@ -371,7 +354,7 @@ def _record_page(
     count = _item_count(facts, form)
     dates = {
         name: date_items(name, date_parts(form, name), errors)
-        for name in ["consent.obtained_at", "advice_sought.0.at"] + [f"information_shared.{i}.dated" for i in range(count)]
+        for name in ["advice_sought.0.at"] + [f"information_shared.{i}.dated" for i in range(count)]
     }
     offered = {b.id for b in advice.lawful_bases}
     # A practitioner who departs from the advice may rely on any basis the guidance knows (checked by the service).
