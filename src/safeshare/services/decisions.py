@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from safeshare.domain.access import Grant
@@ -18,7 +17,7 @@ from safeshare.services.consents import apply_consent, facts_with_consent, own_c
 from safeshare.services.need_to_know import record_access, require_holder_of_all
 from safeshare.services.use_case import Service, ServiceContext, require_permission, use_case
 from safeshare.store.group_commit import Failed, GroupCommit
-from safeshare.store.repositories.decisions import PreparedDecision, prepare_decision
+from safeshare.store.repositories.decisions import prepare_decision
 from safeshare.store.unit_of_work import UnitOfWork
 
 NO_DECISION = "decision_id: no decision record you may see has this number"
@@ -29,7 +28,6 @@ class _Submission:
     actor: Actor
     submitted: DecisionInput
     guidance_version: str | None
-    draft: PreparedDecision | None  # sealed as it is if the checks in the transaction leave the decision unchanged
 
 
 class DecisionService(Service):
@@ -83,17 +81,7 @@ class DecisionService(Service):
         nothing and does not hold up the others.
         """
         require_permission(actor, Permission.DECISIONS_RECORD)
-        draft = self._draft(actor, submitted, guidance_version)
-        return self._sealing.submit(_Submission(actor, submitted, guidance_version, draft))
-
-    def _draft(self, actor: Actor, submitted: DecisionInput, guidance_version: str | None) -> PreparedDecision | None:
-        """The advice, the completeness checks and the ledger encoding need no database, so each caller works
-        them out in its own thread before queuing, while the batch ahead waits for its durable commit. If they
-        fail, there is no draft: the checks in the transaction then run in their usual order and say why."""
-        try:
-            return prepare_decision(build_record(self.context, actor, submitted, guidance_version))
-        except SafeShareError:
-            return None
+        return self._sealing.submit(_Submission(actor, submitted, guidance_version))
 
     record.required_permission = Permission.DECISIONS_RECORD  # type: ignore[attr-defined]
 
@@ -110,11 +98,8 @@ class DecisionService(Service):
         for index, item in enumerate(batch):
             try:
                 require_holder_of_all(uow, item.actor, item.submitted.subject_ids)
-                checked = checked_in_store(uow, item.actor, item.submitted, self.now())
-                if checked is item.submitted and item.draft is not None:
-                    prepared.append(item.draft)
-                else:
-                    prepared.append(prepare_decision(build_record(self.context, item.actor, checked, item.guidance_version)))
+                record = decision_to_seal(self.context, uow, item.actor, item.submitted, item.guidance_version)
+                prepared.append(prepare_decision(record))
             except SafeShareError as error:
                 refused[index] = Failed(error)
         if refused:
@@ -170,13 +155,7 @@ def decision_to_seal(
     context: ServiceContext, uow: UnitOfWork, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None
 ) -> DecisionRecord:
     """The checks of `seal_decision`, and the record it would seal (numbered 0 until appended). Reads only."""
-    return build_record(context, actor, checked_in_store(uow, actor, submitted, context.clock()), guidance_version)
-
-
-def checked_in_store(uow: UnitOfWork, actor: Actor, submitted: DecisionInput, at: dt.datetime) -> DecisionInput:
-    """The checks that need the store: consent from the register (which may replace the consent answers),
-    the recipients, the request answered and the record corrected. Returns `submitted` itself if unchanged."""
-    submitted, _standing = apply_consent(uow, actor, submitted, at)
+    submitted, _standing = apply_consent(uow, actor, submitted, context.clock())
     DecisionService._check_recipients(uow, submitted)
     if submitted.request_id is not None:
         _check_request(uow, actor, submitted)
@@ -186,13 +165,6 @@ def checked_in_store(uow: UnitOfWork, actor: Actor, submitted: DecisionInput, at
         corrected = uow.decisions.get(submitted.corrects)
         if set(corrected.input.subject_ids) != set(submitted.subject_ids):
             raise InvalidInput.of("subject_ids", f"a correction must name the same subjects as record {submitted.corrects}")
-    return submitted
-
-
-def build_record(
-    context: ServiceContext, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None
-) -> DecisionRecord:
-    """The advice worked out again from the facts, the record checked against it: no database needed."""
     guidance = context.guidance(guidance_version)
     advice = guidance.advise(submitted.facts)
     if submitted.decision in FOLLOWS_ADVICE[advice.outcome]:
