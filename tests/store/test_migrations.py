@@ -88,7 +88,7 @@ def test_migrated_ledger_index_tables_refuse_update_and_delete_until_downgraded(
             for statement in (f"UPDATE {table} SET subject_id = subject_id" if table != "decisions" else "UPDATE decisions SET id = id", f"DELETE FROM {table}"):
                 with pytest.raises(DBAPIError, match=f"{table} is append-only"), engine.begin() as connection:
                     connection.execute(text(statement))
-        command.downgrade(alembic_config(engine), "-1")  # the revision that protects them
+        command.downgrade(alembic_config(engine), "de23b7147a92")  # to just before the revision that protects them
         with engine.begin() as connection:
             for table in ("decision_subjects", "access_log_subjects", "decisions"):
                 assert connection.execute(text(f"DELETE FROM {table}")).rowcount >= 1

@@ -128,7 +128,7 @@ decisions = Table(
     Column("follows_advice", Boolean, nullable=False),
     Column("guidance_version", String(100), nullable=False),
     Column("request_id", ID, index=True),
-    Column("corrects", Integer),
+    Column("corrects", Integer, index=True),  # reading a record shows what corrected it
 )
 
 decision_subjects = Table(
