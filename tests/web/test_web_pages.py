@@ -327,3 +327,15 @@ def test_the_child_page_links_to_the_access_history_for_who_may_read_it(web, wor
     page = web.get(f"/subjects/{child}").text
     assert f'href="/subjects/{child}/access-history"' in page
     assert web.get(f"/subjects/{child}/access-history").status_code == 200
+
+
+def test_choices_on_forms_offer_every_agency_not_only_the_first_page(web, world, services):
+    from safeshare.domain.agencies import AgencyDetails, AgencyKind
+    from safeshare.domain.paging import MAX_PAGE_SIZE
+
+    admin = world.actor("admin")
+    for n in range(MAX_PAGE_SIZE + 1):
+        services.directory.add_agency(admin, AgencyDetails(name=f"Zz Nursery {n:03d}", kind=AgencyKind.EARLY_YEARS, section_11_duty=True))
+    sign_in(web, "admin")
+    form = web.get("/admin/people/new").text
+    assert f"Zz Nursery {MAX_PAGE_SIZE:03d}" in form and "Zz Nursery 000" in form

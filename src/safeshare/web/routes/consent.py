@@ -21,8 +21,9 @@ from safeshare.domain.consent import (
     WithdrawalInput,
 )
 from safeshare.domain.errors import Conflict, InvalidInput, NotFound
-from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
+from safeshare.domain.paging import PageRequest
 from safeshare.domain.subjects import Subject
+from safeshare.web.choices import all_agencies
 from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date
 from safeshare.web.words import purpose_labels
@@ -74,11 +75,6 @@ WITHDRAW_LABELS = {"how": "How they withdrew it", "note": "What they said", "wit
 
 def _offset(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and int(raw) < 10_000_000 else 0
-
-
-def _agencies(page: Page):
-    found = page.services.directory.list_agencies(page.actor, PageRequest(offset=0, limit=MAX_PAGE_SIZE)).items
-    return sorted(found, key=lambda a: a.name.lower())
 
 
 # ------------------------------------------------------------------ a child's consent
@@ -186,7 +182,7 @@ def _consent_page(page: Page, subject: Subject, form: Form, errors: FormErrors, 
     return render(
         page.request, "consent/form.html", status_code=status_code, page=page, section="subjects",
         subject=subject, who=who, form=form, errors=errors, purposes=purpose_labels(page.guidance),
-        categories=list(PurposeCategory), agencies=[a for a in _agencies(page) if a.id != page.actor.agency_id],
+        categories=list(PurposeCategory), agencies=[a for a in all_agencies(page) if a.id != page.actor.agency_id],
         capacity=list(CapacityBasis), obtained_ways=list(ObtainedBy), decisions=[ConsentStatus.GIVEN, ConsentStatus.REFUSED],
         obtained_items=date_items("obtained_at", date_parts(form, "obtained_at"), errors),
         review_items=date_items("review_by", date_parts(form, "review_by"), errors),
@@ -325,7 +321,7 @@ def withdraw(consent_id: str, page: CurrentPage, form: PostedForm):
 def _view_page(page: Page, consent: ConsentRecord, form: Form, errors: FormErrors, status_code: int = 200, **flags):
     subject = page.services.subjects.view_subject(page.actor, consent.input.subject_id)
     related = {s.id: s.details.full_name for s in subject.related}
-    names = {a.id: a.name for a in _agencies(page)}
+    names = {a.id: a.name for a in all_agencies(page)}
     return render(
         page.request, "consent/view.html", status_code=status_code, page=page, section="subjects", consent=consent,
         subject=subject.subject, related=related, agency_names=names, purposes=purpose_labels(page.guidance),

@@ -15,9 +15,10 @@ from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from safeshare.domain.permissions import permissions_of
 from safeshare.domain.requests import InformationRequest, RequestAnswer
-from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
+from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.web import cookies
+from safeshare.web.choices import all_agencies, all_people
 from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date, validation_message
 from safeshare.web.journey import Journey, applicable, facts_or_errors, next_unanswered
@@ -339,16 +340,12 @@ def _record_page(
     guidance = page.services.context.guidance(advice.guidance.version)
     outcomes = {o.id: o for o in guidance.outcomes()}
     record_fields = {r.id: r for r in guidance.record_fields()}
-    agencies = sorted(
-        page.services.directory.list_agencies(page.actor, PageRequest(offset=0, limit=MAX_PAGE_SIZE)).items,
-        key=lambda a: a.name.lower(),
-    )
+    agencies = all_agencies(page)
     names = {a.id: a.name for a in agencies}
     people = []
     if page.may(Permission.PEOPLE_READ):
-        staff = page.services.directory.list_people(page.actor, PageRequest(offset=0, limit=MAX_PAGE_SIZE)).items
         people = sorted(
-            (p for p in staff if p.agency_id != page.actor.agency_id and not p.disabled and Permission.DISCLOSURES_RECEIVE in permissions_of(p.roles)),
+            (p for p in all_people(page) if p.agency_id != page.actor.agency_id and not p.disabled and Permission.DISCLOSURES_RECEIVE in permissions_of(p.roles)),
             key=lambda p: (names.get(p.agency_id, ""), p.details.name),
         )
     count = _item_count(facts, form)

@@ -7,8 +7,9 @@ from pydantic import ValidationError
 
 from safeshare.domain.agencies import Agency, AgencyDetails, AgencyKind, GovernanceRoles
 from safeshare.domain.errors import Conflict, InvalidInput
-from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
+from safeshare.domain.paging import PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
+from safeshare.web.choices import all_agencies, all_people
 from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors
 
@@ -44,11 +45,6 @@ GOVERNANCE_ROLE = {
 
 def _offset(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() and int(raw) < 10_000_000 else 0
-
-
-def _all_agencies(page: Page) -> list[Agency]:
-    agencies = page.services.directory.list_agencies(page.actor, PageRequest(offset=0, limit=MAX_PAGE_SIZE)).items
-    return sorted(agencies, key=lambda a: a.name.lower())
 
 
 # ------------------------------------------------------------------ agencies
@@ -162,7 +158,7 @@ def name_governance(agency_id: str, page: CurrentPage, form: PostedForm):
 
 
 def _governance_page(page: Page, agency: Agency, form: Form, errors: FormErrors, status_code: int = 200):
-    staff = page.services.directory.list_people(page.actor, PageRequest(offset=0, limit=MAX_PAGE_SIZE), agency.id).items
+    staff = all_people(page, agency.id)
     choices = {
         field: [p for p in staff if role in p.roles and not p.disabled]
         for field, role in GOVERNANCE_ROLE.items()
@@ -178,7 +174,7 @@ def _governance_page(page: Page, agency: Agency, form: Form, errors: FormErrors,
 
 @router.get("/people")
 def people(page: CurrentPage, agency: str | None = None, offset: str | None = None):
-    agencies = _all_agencies(page)
+    agencies = all_agencies(page)
     names = {a.id: a.name for a in agencies}
     agency_id = agency if agency in names else None
     found = page.services.directory.list_people(page.actor, PageRequest(offset=_offset(offset), limit=PER_PAGE), agency_id)
@@ -300,5 +296,5 @@ def _person_page(page: Page, form: Form, errors: FormErrors, person: Person | No
     chosen = roles if roles is not None else form.getlist("roles")
     return render(
         page.request, "admin/person_form.html", status_code=status_code, page=page, section="people",
-        form=form, errors=errors, person=person, agencies=_all_agencies(page), all_roles=list(Role), chosen_roles=chosen,
+        form=form, errors=errors, person=person, agencies=all_agencies(page), all_roles=list(Role), chosen_roles=chosen,
     )

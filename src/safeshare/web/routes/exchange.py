@@ -10,9 +10,10 @@ from pydantic import ValidationError
 from safeshare.domain.advice import PurposeCategory, StatutoryGateway
 from safeshare.domain.disclosures import Disclosure, FamilyStatus, FamilyUpdate
 from safeshare.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
+from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.domain.requests import InformationRequest, NotHeld, RequestInput, RequestStatus, Urgency
+from safeshare.web.choices import all_agencies
 from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date
 from safeshare.web.journey import Journey
@@ -56,8 +57,7 @@ FAMILY = {
 
 
 def agency_names_for(page: Page) -> dict[str, str]:
-    agencies = page.services.directory.list_agencies(page.actor, PageRequest(offset=0, limit=MAX_PAGE_SIZE)).items
-    return {a.id: a.name for a in agencies}
+    return {a.id: a.name for a in all_agencies(page)}
 
 
 def _person_name(page: Page, person_id: str | None) -> str | None:
