@@ -16,25 +16,11 @@ from safeshare.domain.decisions import (
 from safeshare.domain.errors import Forbidden, InvalidInput, NotFound
 from safeshare.domain.paging import PageRequest
 from safeshare.services.decisions import DecisionService
+from tests import exchange
 from tests.exchange import extend, request_input
 
-SIGNIFICANT_HARM = dict(
-    purpose="Referral to children's social care after a disclosure at school",
-    purpose_category="safeguarding_referral",
-    recipient_agency="local_authority_childrens_social_care",
-    information_requested=["disclosure made to class teacher"],
-    level_of_concern="significant_harm",
-    consent="not_sought",
-    reasons_consent_not_sought=["increase_risk_to_child"],
-)
-NO_CONCERN = dict(
-    purpose="A charity asks for a pupil's attendance for its newsletter",
-    purpose_category="other",
-    recipient_agency="voluntary_community",
-    information_requested=["attendance record"],
-    level_of_concern="no_concern",
-    clear_legitimate_purpose="no",
-)
+SIGNIFICANT_HARM = {**exchange.SIGNIFICANT_HARM, "recipient_agency": "local_authority_childrens_social_care"}
+NO_CONCERN = exchange.NO_CONCERN
 
 
 def facts(**overrides) -> CaseFacts:
