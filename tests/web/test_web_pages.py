@@ -339,3 +339,16 @@ def test_choices_on_forms_offer_every_agency_not_only_the_first_page(web, world,
     sign_in(web, "admin")
     form = web.get("/admin/people/new").text
     assert f"Zz Nursery {MAX_PAGE_SIZE:03d}" in form and "Zz Nursery 000" in form
+
+
+def test_requests_to_answer_are_paged(web, world, services):
+    from tests.exchange import request_input
+
+    for _ in range(21):
+        services.requests.send(world.actor("practitioner_b"), request_input(world))
+    sign_in(web, "practitioner_a")
+    first = web.get("/requests").text
+    assert first.count('href="/requests/') == 20
+    assert 'answer_offset=20' in first
+    second = web.get("/requests?offset=0&answer_offset=20").text
+    assert second.count('href="/requests/') == 1

@@ -13,6 +13,8 @@ from safeshare.domain.permissions import Permission
 from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors
 
+PER_PAGE = 20
+
 router = APIRouter(include_in_schema=False)
 
 LABELS = {"reason": "Why you need emergency access", "password": "Your password"}
@@ -60,8 +62,9 @@ def _form_page(page: Page, subject_id: str, form: Form, errors: FormErrors, stat
 
 
 @router.get("/emergency-access/review")
-def review_queue(page: CurrentPage):
-    return _queue_page(page, Form(), FormErrors())
+def review_queue(page: CurrentPage, offset: str | None = None):
+    start = int(offset) if offset and offset.isdigit() and int(offset) < 10_000_000 else 0
+    return _queue_page(page, Form(), FormErrors(), start=start)
 
 
 @router.post("/emergency-access/{grant_id}/review")
@@ -83,8 +86,8 @@ def review(grant_id: str, page: CurrentPage, form: PostedForm):
     return _queue_page(page, form, errors, failed=grant_id, status_code=400)
 
 
-def _queue_page(page: Page, form: Form, errors: FormErrors, failed: str | None = None, status_code: int = 200):
-    found = page.services.break_glass.for_review(page.actor, PageRequest(offset=0, limit=50))
+def _queue_page(page: Page, form: Form, errors: FormErrors, failed: str | None = None, status_code: int = 200, start: int = 0):
+    found = page.services.break_glass.for_review(page.actor, PageRequest(offset=start, limit=PER_PAGE))
     names = {}
     if page.may(Permission.PEOPLE_READ):
         for grant in found.items:

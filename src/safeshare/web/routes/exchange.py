@@ -89,8 +89,8 @@ def vocabulary(page: Page) -> dict:
 
 
 @router.get("/requests")
-def requests_home(page: CurrentPage, offset: str | None = None):
-    to_answer = page.services.requests.to_answer(page.actor, PageRequest(offset=0, limit=PER_PAGE)) if page.may(Permission.REQUESTS_ANSWER) else None
+def requests_home(page: CurrentPage, offset: str | None = None, answer_offset: str | None = None):
+    to_answer = page.services.requests.to_answer(page.actor, PageRequest(offset=_offset(answer_offset), limit=PER_PAGE)) if page.may(Permission.REQUESTS_ANSWER) else None
     sent = page.services.requests.sent(page.actor, PageRequest(offset=_offset(offset), limit=PER_PAGE)) if page.may(Permission.REQUESTS_SEND) else None
     return render(
         page.request, "exchange/requests.html", page=page, section="requests",
