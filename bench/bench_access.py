@@ -31,7 +31,7 @@ from tests.factories import build_world
 
 ROWS = int(os.environ.get("SAFESHARE_BENCH_ACCESS_ROWS", "100000"))
 SAMPLES = int(os.environ.get("SAFESHARE_BENCH_ACCESS_SAMPLES", "200"))
-AUTH_SAMPLES = int(os.environ.get("SAFESHARE_BENCH_AUTH_SAMPLES", "1000"))
+AUTH_SAMPLES = int(os.environ.get("SAFESHARE_BENCH_AUTH_SAMPLES", "3000"))  # p99 of each needs many samples to be steady
 POSTGRES_URL = os.environ.get("SAFESHARE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SCRATCH = "safeshare_bench_access"
 AGENCIES = 50
