@@ -100,16 +100,17 @@ def test_a_newcomer_decides_shares_and_the_recipient_acknowledges(new_browser_se
     teacher.check_accessible()
     sent_url = page.url.split("?", 1)[0].removeprefix(teacher.server.url)
 
-    # The social worker signs in and finds it on their home page, then in what was shared with them.
+    # The social worker signs in and finds it on their home page, then in what was shared with them. Other
+    # journeys on this server may have shared with them too, so this share is told apart by its address.
     sign_in_from_the_page(social_worker, "Sam Okafor, Social worker")  # the name chosen on the record page
     worker_page = social_worker.page
     home = worker_page.inner_text("main")
     assert "Information shared with you" in home
-    assert "1 item has not been confirmed as received" in home
-    assert worker_page.locator("main a:text-is('Mia Ashworth')").count() == 1
+    assert re.search(r"\d+ items? (has|have) not been confirmed as received", home), home[:2000]
+    assert worker_page.locator(f"main a[href='{sent_url}']").count() == 1
     worker_page.click("main a:text-is('See all information shared with you')")
     assert social_worker.heading() == "Information shared with you"
-    row = worker_page.locator("table tbody tr:has(a:text-is('Mia Ashworth'))")
+    row = worker_page.locator(f"table tbody tr:has(a[href='{sent_url}'])")
     assert row.count() == 1
     assert "Oakbrook Primary School (demo)" in row.inner_text()
     assert "Not acknowledged" in row.inner_text()
@@ -125,10 +126,8 @@ def test_a_newcomer_decides_shares_and_the_recipient_acknowledges(new_browser_se
     social_worker.click_button("Confirm I have received this")
     assert "You have confirmed you received this" in worker_page.inner_text("main")
     social_worker.check_accessible("27-disclosure-acknowledged")
-    social_worker.goto("/")
-    assert "You have confirmed everything shared with you" in worker_page.inner_text("main")
     social_worker.goto("/disclosures")
-    assert "Not acknowledged" not in worker_page.inner_text("main")
+    assert "Not acknowledged" not in worker_page.locator(f"table tbody tr:has(a[href='{sent_url}'])").inner_text()
 
     # The teacher sees it was received, by whom.
     teacher.goto(sent_url)
