@@ -7,7 +7,6 @@ verifies; one record failing to append fails alone.
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from sqlalchemy import func, select
@@ -21,33 +20,9 @@ from safeshare.store.ledger_tables import ledger_entries
 from safeshare.store.repositories.decisions import DecisionRepository
 from safeshare.store.tables import decision_subjects, decisions
 from tests.services.test_decisions import NO_CONCERN, complete_input, facts
+from tests.threads import run_threads, wait_until
 
 WRITERS = 8
-
-
-def _threads(count: int, target) -> list:
-    outcomes: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            outcomes[index] = target(index)
-        except Exception as error:  # kept for the test to look at
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-        assert not thread.is_alive(), "a writer was left waiting"
-    return outcomes
-
-
-def _wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.002)
 
 
 def _counts(engine) -> tuple[int, int, int]:
@@ -72,7 +47,7 @@ def test_concurrent_writers_get_distinct_contiguous_numbers_and_the_ledger_verif
             records.append(record)
         return records
 
-    outcomes = _threads(WRITERS, write)
+    outcomes = run_threads(WRITERS, write)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     ids = sorted(r.id for records in outcomes for r in records)
     assert ids == list(range(1, WRITERS * per_writer + 1))
@@ -134,7 +109,7 @@ def test_records_failing_in_a_batch_fail_alone_and_the_others_are_committed_once
     others = [threading.Thread(target=write, args=(i,)) for i in range(len(inputs))]
     for thread in others:
         thread.start()
-    _wait_until(lambda: world.services.decisions._sealing.queued == len(inputs))
+    wait_until(lambda: world.services.decisions._sealing.queued == len(inputs))
     release_first_batch.set()
     for thread in [first, *others]:
         thread.join(120)
@@ -161,7 +136,7 @@ def test_records_refused_by_the_checks_write_nothing_and_do_not_disturb_the_othe
         submitted = (good, incomplete, not_held)[index % 3]
         return [world.services.decisions.record(actor, submitted) for _ in range(3)]
 
-    outcomes = _threads(9, write)
+    outcomes = run_threads(9, write)
     assert all(isinstance(outcomes[i], InvalidInput) for i in (1, 4, 7))
     assert all(isinstance(outcomes[i], NotFound) for i in (2, 5, 8))
     ids = sorted(r.id for i in (0, 3, 6) for r in outcomes[i])

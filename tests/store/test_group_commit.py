@@ -8,6 +8,7 @@ import time
 import pytest
 
 from safeshare.store.group_commit import Failed, GroupCommit
+from tests.threads import run_threads, wait_until
 
 
 class Store:
@@ -55,31 +56,6 @@ def write(tx: Transaction, items: list[str]) -> list[int]:
     if any(item.startswith("bad") for item in items):
         raise ValueError(f"cannot write {[i for i in items if i.startswith('bad')]}")
     return results
-
-
-def run_threads(count: int, target) -> list:
-    outcomes: list = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            outcomes[index] = target(index)
-        except Exception as error:  # kept for the test to look at
-            outcomes[index] = error
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-        assert not thread.is_alive(), "a caller was left waiting"
-    return outcomes
-
-
-def wait_until(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.001)
 
 
 def test_concurrent_items_share_transactions_and_each_gets_its_own_result():

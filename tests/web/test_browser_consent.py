@@ -11,6 +11,29 @@ from tests.web.test_browser_share import open_child
 pytestmark = pytest.mark.browser
 
 
+def fill_consent_given(page, information: str, collected: str, review_by: dt.date) -> None:
+    """Mia's mother consents, in person today, to early help sharing with Oakbrook Primary School."""
+    today = dt.date.today()
+    page.check("input[name=giver][value^='parental_responsibility:']")
+    page.check("input[name=capacity_basis][value=age]")
+    page.check("input[name=decision][value=given]")
+    page.fill("#information", information)
+    page.check("input[name=purposes][value=early_help]")
+    page.check("label:has-text('Oakbrook Primary School (demo)')")
+    page.fill("#told-information_collected", collected)
+    page.fill("#told-purposes", "To plan early help for the family")
+    page.fill("#told-who_may_receive", "Oakbrook Primary School")
+    page.fill("#told-recipient_uses", "Only to support Mia and the family")
+    page.check("input[name='told.told_may_be_used_to_detect_crime'][value=yes]")
+    for value in ("freely_given", "informed", "explicit"):
+        page.check(f"input[name=confirm][value={value}]")
+    for name, day in (("obtained_at", today), ("review_by", review_by)):
+        page.fill(f"#{name}-day", str(day.day))
+        page.fill(f"#{name}-month", str(day.month))
+        page.fill(f"#{name}-year", str(day.year))
+    page.check("input[name=obtained_by][value=in_person]")
+
+
 def test_recording_and_withdrawing_consent(browser_page):
     session, page = browser_page, browser_page.page
     session.sign_in("sam.social")
@@ -26,26 +49,8 @@ def test_recording_and_withdrawing_consent(browser_page):
     session.check_accessible()
 
     today = dt.date.today()
-    page.check("input[name=giver][value^='parental_responsibility:']")
-    page.check("input[name=capacity_basis][value=age]")
-    page.check("input[name=decision][value=given]")
-    page.fill("#information", "School attendance\nWhat Mia tells staff about home")
-    page.check("input[name=purposes][value=early_help]")
-    page.check("label:has-text('Oakbrook Primary School (demo)')")
-    page.fill("#told-information_collected", "Attendance and what Mia says at school")
-    page.fill("#told-purposes", "To plan early help for the family")
-    page.fill("#told-who_may_receive", "Oakbrook Primary School")
-    page.fill("#told-recipient_uses", "Only to support Mia and the family")
-    page.check("input[name='told.told_may_be_used_to_detect_crime'][value=yes]")
-    for value in ("freely_given", "informed", "explicit"):
-        page.check(f"input[name=confirm][value={value}]")
-    page.fill("#obtained_at-day", str(today.day))
-    page.fill("#obtained_at-month", str(today.month))
-    page.fill("#obtained_at-year", str(today.year))
-    page.check("input[name=obtained_by][value=in_person]")
-    page.fill("#review_by-day", "1")
-    page.fill("#review_by-month", "1")
-    page.fill("#review_by-year", str(today.year + 1))
+    fill_consent_given(page, "School attendance\nWhat Mia tells staff about home", "Attendance and what Mia says at school",
+                       review_by=dt.date(today.year + 1, 1, 1))
     session.click_button("Record consent")
     assert session.heading() == "Consent given", page.inner_text("main")[:1500]
     assert "Consent recorded in your agency's register" in page.inner_text("main")

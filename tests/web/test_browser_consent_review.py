@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from tests.web.test_browser_consent import fill_consent_given
 from tests.web.test_browser_share import open_child
 
 pytestmark = pytest.mark.browser
@@ -17,25 +18,7 @@ def record_consent_due_today(session) -> str:
     open_child(session, "Mia Ashworth")
     page.click("a:has-text('Consent for Mia')")
     session.click_button("Record consent given or refused")
-    today = dt.date.today()
-    page.check("input[name=giver][value^='parental_responsibility:']")
-    page.check("input[name=capacity_basis][value=age]")
-    page.check("input[name=decision][value=given]")
-    page.fill("#information", "School attendance")
-    page.check("input[name=purposes][value=early_help]")
-    page.check("label:has-text('Oakbrook Primary School (demo)')")
-    page.fill("#told-information_collected", "Attendance at school")
-    page.fill("#told-purposes", "To plan early help for the family")
-    page.fill("#told-who_may_receive", "Oakbrook Primary School")
-    page.fill("#told-recipient_uses", "Only to support Mia and the family")
-    page.check("input[name='told.told_may_be_used_to_detect_crime'][value=yes]")
-    for value in ("freely_given", "informed", "explicit"):
-        page.check(f"input[name=confirm][value={value}]")
-    for name in ("obtained_at", "review_by"):  # due for review at once
-        page.fill(f"#{name}-day", str(today.day))
-        page.fill(f"#{name}-month", str(today.month))
-        page.fill(f"#{name}-year", str(today.year))
-    page.check("input[name=obtained_by][value=in_person]")
+    fill_consent_given(page, "School attendance", "Attendance at school", review_by=dt.date.today())  # due at once
     session.click_button("Record consent")
     assert session.heading() == "Consent given", page.inner_text("main")[:1500]
     return page.url.split("/consents/")[1].split("?")[0]
