@@ -58,6 +58,30 @@ def write(tx: Transaction, items: list[str]) -> list[int]:
     return results
 
 
+
+def batched_behind_a_held_one(group: GroupCommit, entered: threading.Event, release: threading.Event, names: list[str]) -> dict:
+    """Submit "first", hold its write until `names` have all queued behind it, so they form the next batch;
+    return what each of `names` got (its result or its exception)."""
+    first = threading.Thread(target=group.submit, args=("first",))
+    first.start()
+    entered.wait(10)
+    outcomes: dict[str, object] = {}
+
+    def submit(name: str) -> None:
+        try:
+            outcomes[name] = group.submit(name)
+        except Exception as error:  # kept for the test to look at
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=submit, args=(name,)) for name in names]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: group.queued == len(names))
+    release.set()
+    for thread in [first, *threads]:
+        thread.join(10)
+    return outcomes
+
 def test_concurrent_items_share_transactions_and_each_gets_its_own_result():
     store = Store()
     group = GroupCommit(store.begin, write)
@@ -106,25 +130,8 @@ def test_a_failing_item_fails_alone_and_the_rest_of_its_batch_is_committed_once(
         return write(tx, items)
 
     group = GroupCommit(store.begin, slow_write)
-    first = threading.Thread(target=group.submit, args=("first",))
-    first.start()
-    entered.wait(10)
     names = ["good-0", "good-1", "bad-2", "good-3", "good-4"]
-    outcomes: dict[str, object] = {}
-
-    def submit(name: str) -> None:
-        try:
-            outcomes[name] = group.submit(name)
-        except ValueError as error:
-            outcomes[name] = error
-
-    threads = [threading.Thread(target=submit, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    wait_until(lambda: group.queued == len(names))
-    release.set()
-    for thread in [first, *threads]:
-        thread.join(10)
+    outcomes = batched_behind_a_held_one(group, entered, release, names)
 
     assert isinstance(outcomes["bad-2"], ValueError)
     assert "bad-2" not in store.committed
@@ -225,25 +232,7 @@ def test_refused_items_leave_no_trace_and_the_rest_is_written_again_without_them
         return [len(tx.store.committed) + n for n in range(1, len(items) + 1)]
 
     group = GroupCommit(store.begin, checking_write)
-    first = threading.Thread(target=group.submit, args=("first",))
-    first.start()
-    entered.wait(10)
-    names = ["a", "refused-1", "b", "refused-2", "c"]
-    outcomes: dict[str, object] = {}
-
-    def submit(name: str) -> None:
-        try:
-            outcomes[name] = group.submit(name)
-        except LookupError as error:
-            outcomes[name] = error
-
-    threads = [threading.Thread(target=submit, args=(name,)) for name in names]
-    for thread in threads:
-        thread.start()
-    wait_until(lambda: group.queued == len(names))
-    release.set()
-    for thread in [first, *threads]:
-        thread.join(10)
+    outcomes = batched_behind_a_held_one(group, entered, release, ["a", "refused-1", "b", "refused-2", "c"])
 
     assert isinstance(outcomes["refused-1"], LookupError) and isinstance(outcomes["refused-2"], LookupError)
     assert sorted(store.committed) == ["a", "b", "c", "first"]

@@ -102,15 +102,24 @@ def _question_or_none(page: Page, question_id: str):
         return None
 
 
-@router.get("/questions/{question_id}")
-def question_page(question_id: str, page: CurrentPage, change: str | None = None):
+def _asked(page: Page, question_id: str):
+    """The journey, the question and what the guidance asks on the answers so far; None without a journey."""
     journey = load_journey(page)
     if journey is None:
-        return redirect("/share")
+        return None
     question = _question_or_none(page, question_id)
     if question is None:
         raise NotFound("no such question")
     asked, answers = applicable(page.guidance, journey.answers)
+    return journey, question, asked, answers
+
+
+@router.get("/questions/{question_id}")
+def question_page(question_id: str, page: CurrentPage, change: str | None = None):
+    found = _asked(page, question_id)
+    if found is None:
+        return redirect("/share")
+    journey, question, asked, answers = found
     if question.id not in {q.id for q in asked}:
         # Not asked on the answers given so far: go to the next question that is.
         following = next_unanswered(asked, answers)
@@ -120,13 +129,10 @@ def question_page(question_id: str, page: CurrentPage, change: str | None = None
 
 @router.post("/questions/{question_id}")
 def answer(question_id: str, page: CurrentPage, form: PostedForm):
-    journey = load_journey(page)
-    if journey is None:
+    found = _asked(page, question_id)
+    if found is None:
         return redirect("/share")
-    question = _question_or_none(page, question_id)
-    if question is None:
-        raise NotFound("no such question")
-    asked, answers = applicable(page.guidance, journey.answers)
+    journey, question, asked, answers = found
     if question.id not in {q.id for q in asked}:
         return redirect("/share/continue")
     value, problem = read_answer(question, form)
