@@ -59,12 +59,31 @@ def write(tx: Transaction, items: list[str]) -> list[int]:
 
 
 
-def batched_behind_a_held_one(group: GroupCommit, entered: threading.Event, release: threading.Event, names: list[str]) -> dict:
+class HeldFirstWrite:
+    """A write whose first call waits until `release` is set, so that callers queue behind it meanwhile."""
+
+    def __init__(self, inner=write) -> None:
+        self.inner = inner
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, tx, items):
+        if not self.entered.is_set():
+            self.entered.set()
+            self.release.wait(10)
+        return self.inner(tx, items)
+
+    def submit_first(self, group: GroupCommit) -> threading.Thread:
+        """Submit "first" on a thread and return once its write is being held."""
+        first = threading.Thread(target=group.submit, args=("first",))
+        first.start()
+        self.entered.wait(10)
+        return first
+
+
+def batched_behind_a_held_one(group: GroupCommit, held: HeldFirstWrite, names: list[str]) -> dict:
     """Submit "first", hold its write until `names` have all queued behind it, so they form the next batch;
     return what each of `names` got (its result or its exception)."""
-    first = threading.Thread(target=group.submit, args=("first",))
-    first.start()
-    entered.wait(10)
+    first = held.submit_first(group)
     outcomes: dict[str, object] = {}
 
     def submit(name: str) -> None:
@@ -77,7 +96,7 @@ def batched_behind_a_held_one(group: GroupCommit, entered: threading.Event, rele
     for thread in threads:
         thread.start()
     wait_until(lambda: group.queued == len(names))
-    release.set()
+    held.release.set()
     for thread in [first, *threads]:
         thread.join(10)
     return outcomes
@@ -95,23 +114,14 @@ def test_concurrent_items_share_transactions_and_each_gets_its_own_result():
 
 def test_items_queued_while_a_batch_is_written_go_together_in_the_next_one():
     store = Store()
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_write(tx, items):
-        if not entered.is_set():
-            entered.set()
-            release.wait(10)
-        return write(tx, items)
-
-    group = GroupCommit(store.begin, slow_write)
-    first = threading.Thread(target=group.submit, args=("first",))
-    first.start()
-    entered.wait(10)
+    held = HeldFirstWrite()
+    group = GroupCommit(store.begin, held)
+    first = held.submit_first(group)
     others = [threading.Thread(target=group.submit, args=(f"next-{i}",)) for i in range(5)]
     for thread in others:
         thread.start()
     wait_until(lambda: group.queued == 5)
-    release.set()
+    held.release.set()
     for thread in [first, *others]:
         thread.join(10)
     assert store.batches[0] == ["first"]
@@ -121,17 +131,10 @@ def test_items_queued_while_a_batch_is_written_go_together_in_the_next_one():
 
 def test_a_failing_item_fails_alone_and_the_rest_of_its_batch_is_committed_once():
     store = Store()
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_write(tx, items):
-        if not entered.is_set():
-            entered.set()
-            release.wait(10)
-        return write(tx, items)
-
-    group = GroupCommit(store.begin, slow_write)
+    held = HeldFirstWrite()
+    group = GroupCommit(store.begin, held)
     names = ["good-0", "good-1", "bad-2", "good-3", "good-4"]
-    outcomes = batched_behind_a_held_one(group, entered, release, names)
+    outcomes = batched_behind_a_held_one(group, held, names)
 
     assert isinstance(outcomes["bad-2"], ValueError)
     assert "bad-2" not in store.committed
@@ -168,23 +171,14 @@ def test_nothing_is_returned_before_the_commit_holding_it():
 
 def test_batches_are_capped():
     store = Store()
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_write(tx, items):
-        if not entered.is_set():
-            entered.set()
-            release.wait(10)
-        return write(tx, items)
-
-    group = GroupCommit(store.begin, slow_write, max_batch=3)
-    first = threading.Thread(target=group.submit, args=("first",))
-    first.start()
-    entered.wait(10)
+    held = HeldFirstWrite()
+    group = GroupCommit(store.begin, held, max_batch=3)
+    first = held.submit_first(group)
     threads = [threading.Thread(target=group.submit, args=(f"next-{i}",)) for i in range(7)]
     for thread in threads:
         thread.start()
     wait_until(lambda: group.queued == 7)
-    release.set()
+    held.release.set()
     for thread in [first, *threads]:
         thread.join(10)
     assert [len(batch) for batch in store.batches] == [1, 3, 3, 1]
@@ -217,13 +211,9 @@ def test_results_must_match_items():
 
 def test_refused_items_leave_no_trace_and_the_rest_is_written_again_without_them():
     store = Store()
-    entered, release = threading.Event(), threading.Event()
     calls: list[list[str]] = []
 
     def checking_write(tx, items):
-        if not entered.is_set():
-            entered.set()
-            release.wait(10)
         calls.append(list(items))
         for item in items:
             tx.staged.append(item)  # staged before the checks fail: must not survive
@@ -231,8 +221,9 @@ def test_refused_items_leave_no_trace_and_the_rest_is_written_again_without_them
             return [Failed(LookupError(item)) if item.startswith("refused") else None for item in items]
         return [len(tx.store.committed) + n for n in range(1, len(items) + 1)]
 
-    group = GroupCommit(store.begin, checking_write)
-    outcomes = batched_behind_a_held_one(group, entered, release, ["a", "refused-1", "b", "refused-2", "c"])
+    held = HeldFirstWrite(checking_write)
+    group = GroupCommit(store.begin, held)
+    outcomes = batched_behind_a_held_one(group, held, ["a", "refused-1", "b", "refused-2", "c"])
 
     assert isinstance(outcomes["refused-1"], LookupError) and isinstance(outcomes["refused-2"], LookupError)
     assert sorted(store.committed) == ["a", "b", "c", "first"]
@@ -242,23 +233,14 @@ def test_refused_items_leave_no_trace_and_the_rest_is_written_again_without_them
 
 def test_a_leader_waits_briefly_for_callers_coming_back_so_they_share_a_commit():
     store = Store()
-    entered, release = threading.Event(), threading.Event()
-
-    def slow_first_write(tx, items):
-        if not entered.is_set():
-            entered.set()
-            release.wait(10)
-        return write(tx, items)
-
-    group = GroupCommit(store.begin, slow_first_write, linger=5.0)
-    first = threading.Thread(target=group.submit, args=("first",))
-    first.start()
-    entered.wait(10)
+    held = HeldFirstWrite()
+    group = GroupCommit(store.begin, held, linger=5.0)
+    first = held.submit_first(group)
     threads = [threading.Thread(target=lambda i=i: [group.submit(f"a-{i}"), group.submit(f"b-{i}")]) for i in range(4)]
     for thread in threads:
         thread.start()
     wait_until(lambda: group.queued == 4)
-    release.set()  # the four are answered together and come straight back: the next leader waits for all of them
+    held.release.set()  # the four are answered together and come straight back: the next leader waits for all of them
     for thread in [first, *threads]:
         thread.join(10)
     assert [sorted(batch) for batch in store.batches] == [["first"], [f"a-{i}" for i in range(4)], [f"b-{i}" for i in range(4)]]

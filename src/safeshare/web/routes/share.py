@@ -180,26 +180,33 @@ def _render_question(page, journey, question, asked, answers, form: Form, errors
 # ------------------------------------------------------------------ check your answers
 
 
-@router.get("/check")
-def check_page(page: CurrentPage):
+def _every_question_answered(page: Page):
+    """The journey and its answers once every question asked is answered; otherwise where to go instead."""
     journey = load_journey(page)
     if journey is None:
         return redirect("/share")
     asked, answers = applicable(page.guidance, journey.answers)
     if next_unanswered(asked, answers) is not None:
         return redirect("/share/continue")
+    return journey, asked, answers
+
+
+@router.get("/check")
+def check_page(page: CurrentPage):
+    found = _every_question_answered(page)
+    if not isinstance(found, tuple):
+        return found
+    journey, asked, answers = found
     _facts, problems = facts_or_errors(answers)
     return _render_check(page, journey, asked, answers, problems)
 
 
 @router.post("/check")
 def confirm_answers(page: CurrentPage, form: PostedForm):
-    journey = load_journey(page)
-    if journey is None:
-        return redirect("/share")
-    asked, answers = applicable(page.guidance, journey.answers)
-    if next_unanswered(asked, answers) is not None:
-        return redirect("/share/continue")
+    found = _every_question_answered(page)
+    if not isinstance(found, tuple):
+        return found
+    journey, asked, answers = found
     facts, problems = facts_or_errors(answers)
     if facts is None:
         return _render_check(page, journey, asked, answers, problems, status_code=400)
