@@ -20,6 +20,7 @@ from safeshare.services.ledger import Log
 from safeshare.settings import Environment, Settings
 from safeshare.store import schema  # noqa: F401
 from safeshare.store.engine import make_engine
+from safeshare.store.group_commit import GroupCommit
 from safeshare.store.ledger_tables import ledger_entries
 from safeshare.store.metadata import metadata
 from tests.factories import build_world
@@ -30,7 +31,7 @@ TARGET = 3000.0
 # practitioners recording at once. The target is judged at 32 writers; 8 shows a quieter moment.
 WRITERS = (8, 32)
 TARGET_WRITERS = 32
-RECORDS = int(os.environ.get("SAFESHARE_BENCH_RECORDS", "1200"))
+RECORDS = int(os.environ.get("SAFESHARE_BENCH_RECORDS", "2400"))
 POSTGRES_URL = os.environ.get("SAFESHARE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -94,6 +95,41 @@ def _bare_insert_rate(engine: Engine, payload: dict, count: int) -> float:
     return count / (time.perf_counter() - started)
 
 
+class _SleepingCommit:
+    """A transaction that does nothing but wait, GIL released, as long as one durable commit takes."""
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+
+    def __enter__(self) -> _SleepingCommit:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        pass
+
+    def commit(self) -> None:
+        time.sleep(self._seconds)
+
+
+def _group_commit_ceiling(commit_seconds: float, writers: int) -> float:
+    """Records/s of the group commit itself: `writers` threads, no work per record, each commit as long as
+    one bare INSERT's. What is left is the cost of waking callers and taking their next records, under the GIL."""
+    group = GroupCommit(lambda: _SleepingCommit(commit_seconds), lambda tx, items: [None] * len(items))
+    per_writer = RECORDS // writers
+
+    def writer() -> None:
+        for _ in range(per_writer):
+            group.submit(None)
+
+    threads = [threading.Thread(target=writer) for _ in range(writers)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return writers * per_writer / (time.perf_counter() - started)
+
+
 def _measure(url: str, writers: int) -> tuple[float, float]:
     """Records/s through the service with `writers` threads, and the bare INSERT rate, on a fresh database."""
     engine = make_engine(url)
@@ -126,6 +162,13 @@ def _figures(label: str, fresh_url: Callable[[], str | None]) -> list[dict]:
                 "target": "informative", "meets": True, "baseline_name": "", "baseline_value": 0.0,
             },
         ]
+        if judged:
+            figures.append({
+                "name": f"ceiling of group commit alone: {writers} threads, no work per record, each commit as long"
+                f" as a bare INSERT's, {label}",
+                "value": _group_commit_ceiling(1 / bare, writers), "unit": "records/s", "target": "informative",
+                "meets": True, "baseline_name": "", "baseline_value": 0.0,
+            })
     return figures
 
 
