@@ -74,6 +74,7 @@ def test_a_newcomer_decides_shares_and_the_recipient_acknowledges(new_browser_se
     page.fill("#context", "Mia spoke to me at the end of the school day.")
     page.fill("#perceived_risk", "High: she may be harmed tonight.")
     for index in range(2):
+        page.check(f"#information_shared-{index}-share")
         page.check(f"#information_shared-{index}-kind")
     page.select_option("#recipients-0-agency_id", label="Fernhill Council Children's Social Care (demo)")
     sam = page.locator("#recipients-0-person_id option:has-text('Sam Okafor')")

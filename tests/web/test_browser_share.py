@@ -152,6 +152,7 @@ def fill_record(page) -> None:
     page.fill("#context", "Disclosure in class this morning.")
     page.fill("#perceived_risk", "High: she may be harmed tonight.")
     for index in range(2):
+        page.check(f"#information_shared-{index}-share")
         page.check(f"#information_shared-{index}-kind")
     page.select_option("#recipients-0-agency_id", label="Fernhill Council Children's Social Care (demo)")
     for box in page.locator("input[name=lawful_bases][id^=lawful_bases]").all():

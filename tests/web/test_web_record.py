@@ -13,6 +13,7 @@ from tests.web.test_browser_share import SCENARIO
 
 NO_LEGITIMATE_PURPOSE = {**SCENARIO, "level_of_concern": "no_concern", "clear_legitimate_purpose": "no", "advice_sought": "false"}
 REFUSED_TO_REQUESTER = {**NO_LEGITIMATE_PURPOSE, "requested_by_recipient": "true"}
+NO_ADVICE_TAKEN = {**SCENARIO, "advice_sought": "false"}
 
 
 def walk_journey(web, token: str, services, answers: dict, about: str) -> str:
@@ -43,6 +44,7 @@ def record_form(token: str, world, **changes) -> dict:
         "reasons": "The worries have grown this month.",
         "context": "Several small incidents at school.",
         "perceived_risk": "Moderate and rising.",
+        "information_shared.0.share": "yes",
         "information_shared.0.description": "Late to school on eight days this month",
         "information_shared.0.kind": "fact",
         "recipients.0.agency_id": world.agency_b,
@@ -135,3 +137,41 @@ def test_consent_relied_on_comes_from_the_register_not_from_the_form(web, world,
     sealed = services.decisions.get(world.actor("practitioner_a"), decision_id)
     assert sealed.input.consent_id == consent.id
     assert sealed.input.consent.obtained_at == consent.input.obtained_at
+
+
+def advice_bases(page: str) -> list[str]:
+    """The lawful bases the advice offers (the others sit under "other_lawful_bases" ids)."""
+    return re.findall(r'id="lawful_bases[^"]*" name="lawful_bases" type="checkbox" value="(\w+)"', page)
+
+
+def test_of_the_items_asked_for_only_those_ticked_are_shared_with_any_added(web, world, services):
+    token = sign_in(web, "practitioner_a")
+    assert walk_journey(web, token, services, NO_ADVICE_TAKEN, world.subjects["child_a"].id) == "share_without_consent"
+    page = web.get("/share/record").text
+    assert "Asked for: What the child said" in page and "Asked for: Recent attendance" in page
+    ticked_by_default = re.findall(r'name="information_shared\.\d+\.share" type="checkbox" value="yes" checked', page)
+    assert re.findall(r'name="information_shared\.\d+\.share"', page) and not ticked_by_default
+
+    form = record_form(
+        token, world, decision="share", lawful_bases=advice_bases(page), consent_override_reason="Telling the parents would put her at risk",
+        **{
+            "information_shared.0.description": "She said her stepfather hit her last night",
+            "information_shared.1.description": "Recent attendance", "information_shared.1.kind": "fact",  # not ticked
+            "information_shared.2.description": "Her teacher finds her withdrawn this term", "information_shared.2.kind": "opinion",
+        },
+    )
+    recorded = web.post("/share/record", data=form)
+    assert recorded.status_code == 303, error_summary(recorded.text)
+    decision_id = int(recorded.headers["location"].split("/decisions/", 1)[1].split("?", 1)[0])
+    shared = services.decisions.get(world.actor("practitioner_a"), decision_id).input.information_shared
+    assert [(i.description, i.kind.value) for i in shared] == [
+        ("She said her stepfather hit her last night", "fact"), ("Her teacher finds her withdrawn this term", "opinion"),
+    ]
+
+
+def test_an_item_ticked_to_share_must_say_what_is_shared(web, world, services):
+    token = sign_in(web, "practitioner_a")
+    walk_journey(web, token, services, NO_ADVICE_TAKEN, world.subjects["child_a"].id)
+    refused = web.post("/share/record", data=record_form(token, world, **{"information_shared.0.description": "", "information_shared.0.kind": ""}))
+    assert refused.status_code == 400
+    assert ("#information_shared-0-description", "Describe item 1, or clear its other answers") in error_summary(refused.text)

@@ -244,15 +244,19 @@ def _decision_input(form: Form, errors: FormErrors, journey: Journey, facts: Cas
         errors.add("reasons", "Enter your reasons: they are needed whether or not you share")
 
     items, item_rows = [], []
-    # Items pre-filled from the answers are ignored, not refused, when the decision is not to share.
+    # Items pre-filled from the answers are ignored, not refused, when the decision is not to share; an item
+    # that was asked for is shared only if ticked, so nothing goes out just because it was asked for.
     for index in range(0 if decision == Decision.DO_NOT_SHARE.value else _item_count(facts, form)):
         prefix = f"information_shared.{index}"
+        ticked = form.get(f"{prefix}.share") == "yes"
+        if index < len(facts.information_requested) and not ticked:
+            continue
         description = form.get(f"{prefix}.description")
         kind = form.get(f"{prefix}.kind")
         historical = form.get(f"{prefix}.historical") == "yes"
         dated = parse_date(form, f"{prefix}.dated", errors, f"The date of item {index + 1}")
         if not description:
-            if kind or historical or dated:
+            if ticked or kind or historical or dated:
                 errors.add(f"{prefix}.description", f"Describe item {index + 1}, or clear its other answers")
             continue
         if kind not in {k.value for k in ItemKind}:
