@@ -104,3 +104,37 @@ def test_an_agency_that_holds_nothing_says_so(new_browser_session):
     social_worker.goto(request_url.replace(social_worker.server.url, ""))
     assert "No record held" in social_worker.page.inner_text("main")
     social_worker.check_accessible()
+
+
+def test_a_request_no_longer_needed_is_withdrawn_with_a_reason(new_browser_session):
+    social_worker, charity = new_browser_session(), new_browser_session()
+    social_worker.sign_in("sam.social")
+    open_child(social_worker, "Leo Ashworth")
+    social_worker.page.click("a:has-text('Ask another agency for information')")
+    page = social_worker.page
+    page.select_option("#target_agency_id", label="Harbour Family Support (demo charity)")
+    page.fill("#purpose", "Support plan review")
+    page.select_option("#purpose_category", "early_help")
+    page.fill("#why_needed", "To review the family's support plan.")
+    page.fill("#information_sought", "Sessions attended since the summer")
+    page.check("#urgency-3")
+    social_worker.click_button("Send request")
+    request_path = page.url.replace(social_worker.server.url, "")
+
+    # Withdrawing needs a reason, named in the error summary.
+    social_worker.click_button("Withdraw request")
+    assert "withdrawn" in page.inner_text(".govuk-error-summary")
+    social_worker.check_accessible()
+    page.fill("#reason", "The review meeting was cancelled by the family.")
+    social_worker.click_button("Withdraw request")
+    assert "Withdrawn" in page.inner_text("main")
+    assert "The review meeting was cancelled by the family." in page.inner_text("main")
+    assert page.locator("button:has-text('Withdraw request')").count() == 0
+    social_worker.check_accessible()
+
+    # The agency asked sees it is withdrawn and is not offered an answer.
+    charity.sign_in("cora.charity")
+    charity.goto(request_path)
+    assert "Withdrawn" in charity.page.inner_text("main")
+    assert charity.page.locator("button:has-text('Say we hold no record')").count() == 0
+    charity.check_accessible()
