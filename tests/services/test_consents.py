@@ -423,6 +423,20 @@ def test_a_fhir_consent_is_imported_once(w):
     assert w.services.consents.import_fhir(actor, other).consent.id != first.consent.id
 
 
+
+def test_a_fhir_consent_without_an_identifier_is_known_again_by_what_it_says(w):
+    actor = w.actor("practitioner_a")
+    resource = w.services.consents.export_fhir(actor, record(w).consent.id)
+    del resource["identifier"]
+    first = w.services.consents.import_fhir(actor, resource)
+    assert first.consent.source_identifier.startswith("urn:safeshare:fhir-content-sha256|")
+    resent = {**resource, "meta": {"lastUpdated": "2026-11-30T09:00:00Z"}, "text": {"status": "generated", "div": "<div/>"}}
+    with pytest.raises(Conflict) as again:  # a new copy of the same Consent, re-stamped by the sender
+        w.services.consents.import_fhir(actor, resent)
+    assert fields_of(again) == {"identifier"} and first.consent.id in again.value.message
+    changed = {**resource, "date": "2026-11-02"}  # says something else: another consent
+    assert w.services.consents.import_fhir(actor, changed).consent.id != first.consent.id
+
 # Reviewing consent (R5: renewal is reviewed) ---------------------------------------------------------------
 
 def still_valid(**overrides) -> ReviewInput:

@@ -202,5 +202,6 @@ def import_fhir(
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
+    """Record a consent from a FHIR R5 Consent resource, once only: a second copy of it is refused."""
     recorded = services().consents.import_fhir(actor_for(token), read_json(file, "file"))
     emit(recorded if as_json else recorded.consent, as_json, CONSENT_COLUMNS)

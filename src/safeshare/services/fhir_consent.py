@@ -9,6 +9,8 @@ explicit, how it was obtained, the review date and any withdrawal.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from typing import Any
 
 from fhir.resources.consent import Consent
@@ -35,6 +37,7 @@ PURPOSE_SYSTEM = "urn:safeshare:purpose-category"
 AGENCY_KIND_SYSTEM = "urn:safeshare:agency-kind"
 RECIPIENT_ROLE_SYSTEM = "urn:safeshare:consent-recipient"
 IDENTIFIER_SYSTEM = "urn:safeshare:consent"
+CONTENT_DIGEST_SYSTEM = "urn:safeshare:fhir-content-sha256"  # for a resource that carries no identifier
 LOINC = "http://loinc.org"
 _TOLD = ("information_collected", "purposes", "who_may_receive", "recipient_uses")
 
@@ -156,11 +159,19 @@ def _reference_id(reference: str | None, prefix: str, field: str) -> str:
 
 
 def identifiers_of(resource: dict) -> list[str]:
-    """The resource's identifiers as 'system|value', by which a second import of it is recognised."""
+    """The resource's identifiers as 'system|value', by which a second import of it is recognised.
+
+    A resource without one is known by a digest of what it says, leaving out `meta` and `text`, which a
+    sending system may change from one copy to the next: the same Consent sent twice is still one consent.
+    """
     found = []
     for identifier in resource.get("identifier") or []:
         if isinstance(identifier, dict) and identifier.get("value"):
             found.append(f"{identifier.get('system', '')}|{identifier['value']}")
+    if not found:
+        said = {key: value for key, value in resource.items() if key not in ("meta", "text")}
+        digest = hashlib.sha256(json.dumps(said, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+        found.append(f"{CONTENT_DIGEST_SYSTEM}|{digest}")
     return found
 
 

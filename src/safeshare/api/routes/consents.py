@@ -42,7 +42,8 @@ def due_for_review(actor: CurrentActor, services: Services, page: Paging, on: dt
 def import_fhir(resource: Annotated[dict[str, Any], Body()], actor: CurrentActor, services: Services):
     """Record a consent from a FHIR R5 Consent resource (as exported by GET /consents/{id}/fhir).
 
-    409 if a resource with one of its identifiers was already imported into the agency's register."""
+    409 if a resource with one of its identifiers was already imported into the agency's register; a resource
+    without an identifier is recognised by what it says, apart from `meta` and `text`."""
     return services.consents.import_fhir(actor, resource)
 
 
