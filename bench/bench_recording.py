@@ -58,11 +58,21 @@ def _service_rate(engine: Engine, url: str, writers: int) -> tuple[float, dict]:
     actor = world.actor("practitioner_a")
     services.decisions.record(actor, submitted)  # warm caches
 
+    rate, recorded = _rate_of_writers(writers, lambda: services.decisions.record(actor, submitted))
+    report = services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)  # the chain held under concurrency
+    if not report.ok or report.tree_size != recorded + 1:
+        raise AssertionError(f"the decisions ledger does not verify after the run: {report.summary()}")
+    payload = services.decisions.get(actor, 1).model_dump(mode="json", exclude={"id"})
+    return rate, payload
+
+
+def _rate_of_writers(writers: int, record: Callable[[], object]) -> tuple[float, int]:
+    """Calls/s of `record` from `writers` threads at once, sharing RECORDS calls between them; and how many."""
     per_writer = RECORDS // writers
 
     def writer() -> None:
         for _ in range(per_writer):
-            services.decisions.record(actor, submitted)
+            record()
 
     threads = [threading.Thread(target=writer) for _ in range(writers)]
     started = time.perf_counter()
@@ -70,12 +80,7 @@ def _service_rate(engine: Engine, url: str, writers: int) -> tuple[float, dict]:
         thread.start()
     for thread in threads:
         thread.join()
-    elapsed = time.perf_counter() - started
-    report = services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)  # the chain held under concurrency
-    if not report.ok or report.tree_size != writers * per_writer + 1:
-        raise AssertionError(f"the decisions ledger does not verify after the run: {report.summary()}")
-    payload = services.decisions.get(actor, 1).model_dump(mode="json", exclude={"id"})
-    return writers * per_writer / elapsed, payload
+    return writers * per_writer / (time.perf_counter() - started), writers * per_writer
 
 
 def _bare_insert_rate(engine: Engine, payload: dict, count: int) -> float:
@@ -115,19 +120,7 @@ def _group_commit_ceiling(commit_seconds: float, writers: int) -> float:
     """Records/s of the group commit itself: `writers` threads, no work per record, each commit as long as
     one bare INSERT's. What is left is the cost of waking callers and taking their next records, under the GIL."""
     group = GroupCommit(lambda: _SleepingCommit(commit_seconds), lambda tx, items: [None] * len(items))
-    per_writer = RECORDS // writers
-
-    def writer() -> None:
-        for _ in range(per_writer):
-            group.submit(None)
-
-    threads = [threading.Thread(target=writer) for _ in range(writers)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return writers * per_writer / (time.perf_counter() - started)
+    return _rate_of_writers(writers, lambda: group.submit(None))[0]
 
 
 def _measure(url: str, writers: int) -> tuple[float, float]:

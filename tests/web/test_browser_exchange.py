@@ -80,18 +80,8 @@ def test_a_request_answered_by_sharing_reaches_the_person_who_asked(new_browser_
 
 def test_an_agency_that_holds_nothing_says_so(new_browser_session):
     social_worker, charity = new_browser_session(), new_browser_session()
-    social_worker.sign_in("sam.social")
-    open_child(social_worker, "Leo Ashworth")
-    social_worker.page.click("a:has-text('Ask another agency for information')")
-    page = social_worker.page
-    page.select_option("#target_agency_id", label="Harbour Family Support (demo charity)")
-    page.fill("#purpose", "Early help assessment")
-    page.select_option("#purpose_category", "early_help")
-    page.fill("#why_needed", "To plan support for the family.")
-    page.fill("#information_sought", "Any support given to the family")
-    page.check("#urgency-3")
-    social_worker.click_button("Send request")
-    request_url = page.url
+    ask_the_charity_about_leo(social_worker, "Early help assessment", "To plan support for the family.", "Any support given to the family")
+    request_url = social_worker.page.url
 
     charity.sign_in("cora.charity")
     charity.goto("/requests")
@@ -108,17 +98,8 @@ def test_an_agency_that_holds_nothing_says_so(new_browser_session):
 
 def test_a_request_no_longer_needed_is_withdrawn_with_a_reason(new_browser_session):
     social_worker, charity = new_browser_session(), new_browser_session()
-    social_worker.sign_in("sam.social")
-    open_child(social_worker, "Leo Ashworth")
-    social_worker.page.click("a:has-text('Ask another agency for information')")
+    ask_the_charity_about_leo(social_worker, "Support plan review", "To review the family's support plan.", "Sessions attended since the summer")
     page = social_worker.page
-    page.select_option("#target_agency_id", label="Harbour Family Support (demo charity)")
-    page.fill("#purpose", "Support plan review")
-    page.select_option("#purpose_category", "early_help")
-    page.fill("#why_needed", "To review the family's support plan.")
-    page.fill("#information_sought", "Sessions attended since the summer")
-    page.check("#urgency-3")
-    social_worker.click_button("Send request")
     request_path = page.url.replace(social_worker.server.url, "")
 
     # Withdrawing needs a reason, named in the error summary.
@@ -138,3 +119,18 @@ def test_a_request_no_longer_needed_is_withdrawn_with_a_reason(new_browser_sessi
     assert "Withdrawn" in charity.page.inner_text("main")
     assert charity.page.locator("button:has-text('Say we hold no record')").count() == 0
     charity.check_accessible()
+
+
+def ask_the_charity_about_leo(social_worker, purpose: str, why_needed: str, information_sought: str) -> None:
+    """Sam asks the demo charity for early-help information about Leo, and is left on the request's page."""
+    social_worker.sign_in("sam.social")
+    open_child(social_worker, "Leo Ashworth")
+    social_worker.page.click("a:has-text('Ask another agency for information')")
+    page = social_worker.page
+    page.select_option("#target_agency_id", label="Harbour Family Support (demo charity)")
+    page.fill("#purpose", purpose)
+    page.select_option("#purpose_category", "early_help")
+    page.fill("#why_needed", why_needed)
+    page.fill("#information_sought", information_sought)
+    page.check("#urgency-3")
+    social_worker.click_button("Send request")
