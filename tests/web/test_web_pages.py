@@ -154,6 +154,16 @@ def test_guidance_pages_are_open_to_everyone_and_come_from_the_data(web, service
     assert guidance.principles()[0].name in web.get("/guidance/principles").text
 
 
+def test_the_footer_carries_no_crown_licence_or_crown_copyright(web, world):
+    sign_in(web, "practitioner_a")
+    for path in ("/", "/guidance/golden-rules"):
+        page = web.get(path).text
+        footer = page[page.index('<footer class="govuk-template__footer">'):]
+        assert "Guidance on sharing information" in footer and "Signed in as" in footer
+        for crown_mark in ("govuk-footer__crown", "Crown copyright", "govuk-footer__copyright-logo", "Open Government Licence"):
+            assert crown_mark not in footer, crown_mark
+
+
 def test_unknown_pages_are_html_but_the_api_keeps_json(web, world):
     response = web.get("/no-such-page")
     assert response.status_code == 404
