@@ -84,7 +84,8 @@ def test_information_governance_lead_links_another_agency_as_holder(world):
     child = world.subjects["child_a"].id
     with pytest.raises(Forbidden):
         world.services.subjects.link_agency(world.actor("practitioner_a"), child, world.agency_b)
-    world.services.subjects.link_agency(world.actor("ig_lead_a"), child, world.agency_b)
+    linked = world.services.subjects.link_agency(world.actor("ig_lead_a"), child, world.agency_b)
+    assert linked.model_dump() == {"id": child, "held_by": frozenset({world.agency_a, world.agency_b})}  # no details: the lead's role does not read them
     assert world.services.subjects.view_subject(world.actor("practitioner_b"), child).subject.id == child
 
 

@@ -68,6 +68,13 @@ class Subject(DomainModel):
     held_by: frozenset[str] = Field(description="Ids of the agencies that know this subject.")
 
 
+class SubjectHolders(DomainModel):
+    """Which agencies know a subject, without the subject's details: what linking another agency returns."""
+
+    id: str
+    held_by: frozenset[str] = Field(description="Ids of the agencies that know this subject.")
+
+
 class RelationshipKind(StrEnum):
     PARENT = "parent"
     CARER = "carer"

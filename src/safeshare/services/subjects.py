@@ -12,7 +12,7 @@ from safeshare.domain.identifiers import normalise_nhs_number
 from safeshare.domain.model import DomainModel
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
-from safeshare.domain.subjects import Relationship, RelationshipDetails, Subject, SubjectDetails
+from safeshare.domain.subjects import Relationship, RelationshipDetails, Subject, SubjectDetails, SubjectHolders
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
 from safeshare.services.need_to_know import require_holder, subject_access
@@ -65,10 +65,11 @@ class SubjectService(Service):
         return uow.subjects.get(subject_id)
 
     @use_case(Permission.SUBJECTS_LINK)
-    def link_agency(self, uow: UnitOfWork, actor: Actor, subject_id: str, agency_id: str) -> Subject:
+    def link_agency(self, uow: UnitOfWork, actor: Actor, subject_id: str, agency_id: str) -> SubjectHolders:
         """Record that another agency also knows this subject (e.g. after matching records), making it a holder.
 
-        Only an information governance lead of an agency that already holds the subject may do this.
+        Only an information governance lead of an agency that already holds the subject may do this. It answers
+        with the holders only: the lead's role does not read the subject's details.
         """
         require_holder(uow, actor, subject_id)
         if uow.agencies.get(agency_id) is None:
@@ -76,7 +77,7 @@ class SubjectService(Service):
         if uow.subjects.is_held_by(subject_id, agency_id):
             raise Conflict.of("agency_id", "this agency already holds the subject")
         uow.subjects.add_holder(subject_id, agency_id, self.now())
-        return uow.subjects.get(subject_id)
+        return SubjectHolders(id=subject_id, held_by=uow.subjects.get(subject_id).held_by)
 
     @use_case(Permission.SUBJECTS_READ)
     def view_subject(self, uow: UnitOfWork, actor: Actor, subject_id: str) -> SubjectView:

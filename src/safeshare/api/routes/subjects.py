@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 
 from safeshare.api.dependencies import CurrentActor, Paging, Services
 from safeshare.domain.paging import Page
-from safeshare.domain.subjects import Relationship, RelationshipDetails, Subject, SubjectDetails
+from safeshare.domain.subjects import Relationship, RelationshipDetails, Subject, SubjectDetails, SubjectHolders
 from safeshare.services.subjects import SubjectSearch, SubjectView
 
 router = APIRouter(tags=["subjects"])
@@ -36,7 +36,7 @@ class NewHolder(BaseModel):
     agency_id: str = Field(description="The agency that also knows the subject.")
 
 
-@router.post("/subjects/{subject_id}/holders", response_model=Subject, status_code=201)
+@router.post("/subjects/{subject_id}/holders", response_model=SubjectHolders, status_code=201)
 def link_agency(subject_id: str, holder: NewHolder, actor: CurrentActor, services: Services):
     """Record that another agency also knows this subject, making it a holder (information governance leads)."""
     return services.subjects.link_agency(actor, subject_id, holder.agency_id)
