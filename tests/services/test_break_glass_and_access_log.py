@@ -73,6 +73,34 @@ def test_break_glass_needs_a_reason_and_a_confirmed_password(w, clock):
     assert w.services.break_glass.open(actor, request).person_id == actor.person_id
 
 
+def credentials(w, key):
+    with w.services.context.uow_factory() as uow:
+        return uow.people.credentials(w.people[key].id)
+
+
+def test_wrong_break_glass_passwords_count_as_failed_sign_ins_and_lock_the_account(w, clock):
+    settings = w.services.context.settings
+    with pytest.raises(AuthenticationFailed):
+        open_glass(w, password="wrong password!")
+    assert credentials(w, "practitioner_c").failed_sign_ins == 1  # kept although the use case failed
+    with pytest.raises(AuthenticationFailed):  # and counted with the wrong passwords given to sign in
+        w.services.accounts.sign_in("practitioner_c@agency.example", "wrong password!", SessionKind.TOKEN)
+    assert credentials(w, "practitioner_c").failed_sign_ins == 2
+    for _ in range(settings.max_failed_sign_ins - 2):
+        with pytest.raises(AuthenticationFailed):
+            open_glass(w, password="wrong password!")
+    assert credentials(w, "practitioner_c").locked_until == clock.now + dt.timedelta(minutes=settings.lockout_minutes)
+    with pytest.raises(AuthenticationFailed):  # even the right password is refused while locked, here
+        open_glass(w)
+    with pytest.raises(AuthenticationFailed):  # and for signing in
+        w.services.accounts.sign_in("practitioner_c@agency.example", PASSWORD, SessionKind.TOKEN)
+    with w.services.context.uow_factory() as uow:
+        assert uow.break_glass.of_person(w.people["practitioner_c"].id, PageRequest()).total == 0
+    clock.advance(minutes=settings.lockout_minutes + 1)
+    assert open_glass(w).person_id == w.people["practitioner_c"].id
+    assert credentials(w, "practitioner_c").failed_sign_ins == 0
+
+
 def test_break_glass_is_refused_where_it_is_not_needed_or_not_allowed(w):
     with pytest.raises(Conflict, match="already holds"):
         open_glass(w, key="practitioner_a")

@@ -21,6 +21,7 @@ from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 
 NO_GRANT = "grant_id: no break-glass access of your agency has this id"
+WRONG_PASSWORD = "that password is not right"
 
 
 class BreakGlassService(Service):
@@ -50,9 +51,21 @@ class BreakGlassService(Service):
 
     def _check_reauthenticated(self, uow: UnitOfWork, actor: Actor, password: str | None, now: dt.datetime) -> None:
         if password is not None:
+            # A wrong password here counts as a failed sign-in (services/accounts.py), and repeated ones lock the
+            # account the same way; while it is locked even the right password is refused.
+            settings = self.context.settings
             credentials = uow.people.credentials(actor.person_id)
+            if credentials.locked_until and credentials.locked_until > now:
+                raise AuthenticationFailed(WRONG_PASSWORD)
             if not verify_password(credentials.password_hash, password):
-                raise AuthenticationFailed("that password is not right")
+                failures = credentials.failed_sign_ins + 1
+                locked_until = None
+                if failures >= settings.max_failed_sign_ins:
+                    locked_until, failures = now + dt.timedelta(minutes=settings.lockout_minutes), 0
+                uow.people.record_sign_in_result(actor.person_id, failures, locked_until)
+                uow.commit()  # nothing else is written yet: keep the failure although the use case then fails
+                raise AuthenticationFailed(WRONG_PASSWORD)
+            uow.people.record_sign_in_result(actor.person_id, 0, None)
             if actor.session_token_hash:
                 uow.sessions.mark_reauthenticated(actor.session_token_hash, now)
             return
