@@ -11,6 +11,7 @@ from safeshare.domain.errors import AuthenticationFailed, Conflict, Forbidden, I
 from safeshare.domain.paging import PageRequest
 from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Channel
+from safeshare.services.need_to_know import NOT_VISIBLE
 from tests.exchange import decision_input, disclose, extend
 from tests.factories import PASSWORD, child_details
 
@@ -104,8 +105,12 @@ def test_wrong_break_glass_passwords_count_as_failed_sign_ins_and_lock_the_accou
 def test_break_glass_is_refused_where_it_is_not_needed_or_not_allowed(w):
     with pytest.raises(Conflict, match="already holds"):
         open_glass(w, key="practitioner_a")
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound) as missing:
         w.services.break_glass.open(w.actor("practitioner_c"), BreakGlassInput(subject_id="no-such-subject", reason=REASON), PASSWORD)
+    with pytest.raises(NotFound) as not_visible:  # the answer for a subject the reader may not see, elsewhere
+        w.services.subjects.view_subject(w.actor("practitioner_c"), w.subjects["child_a"].id)
+    assert missing.value.message == not_visible.value.message == NOT_VISIBLE
+    assert missing.value.problems == not_visible.value.problems
     open_glass(w)
     with pytest.raises(Conflict, match="already have"):
         open_glass(w)

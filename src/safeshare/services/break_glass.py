@@ -16,6 +16,7 @@ from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
+from safeshare.services.need_to_know import NOT_VISIBLE
 from safeshare.services.passwords import verify_password
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
@@ -31,7 +32,7 @@ class BreakGlassService(Service):
         now = self.now()
         self._check_reauthenticated(uow, actor, password, now)
         if uow.subjects.get(request.subject_id) is None:
-            raise NotFound("subject_id: no subject has this id")
+            raise NotFound(NOT_VISIBLE)  # the answer used everywhere, so break-glass cannot probe which ids exist
         if uow.subjects.is_held_by(request.subject_id, actor.agency_id):
             raise Conflict.of("subject_id", "your agency already holds this subject: no emergency access is needed")
         current = uow.break_glass.latest(actor.person_id, request.subject_id)
