@@ -235,3 +235,31 @@ def test_a_correction_names_the_same_subjects_as_the_record_it_corrects(world):
             actor, complete_input(world, facts(), Decision.SHARE, subject_ids=other, corrects=first.id, correction_reason="Wrong child")
         )
     assert {p.field for p in refused.value.problems} == {"subject_ids"}
+
+
+def logged(w, subject: str, action: str) -> list:
+    """The access-log entries of `action` naming this subject, as the holding agency's governance lead sees them."""
+    entries = w.services.access_history.history(w.actor("ig_lead_a"), w.subjects[subject].id, PageRequest(limit=200)).items
+    return [e for e in entries if e.action == action]
+
+
+def test_reading_a_childs_decisions_logs_everyone_the_records_name(world):
+    child, parent = world.subjects["child_a"].id, world.subjects["parent_a"].id
+    actor = world.actor("practitioner_a")
+    world.services.decisions.record(actor, complete_input(world, facts(), Decision.SHARE, subject_ids=(child, parent)))
+    world.services.decisions.for_subject(actor, child, PageRequest())
+    assert [e.grant.value for e in logged(world, "parent_a", "decision.list")] == ["holder"]  # her details were read too
+    assert [e.grant.value for e in logged(world, "child_a", "decision.list")] == ["holder"]
+
+
+def test_my_decisions_log_an_onward_share_under_the_disclosure_it_came_from(world):
+    from safeshare.domain.disclosures import DisclosureInput, ItemRef
+    from tests.exchange import decision_input, disclose, to_person
+
+    w = extend(world)
+    allowed = disclose(w, decision={"onward_sharing_allowed": True})  # A tells B about Ada, who B does not hold
+    b = w.actor("practitioner_b")
+    onward = decision_input(w, "child_a", Decision.SHARE, (to_person(w, "practitioner_c"),), items=(), actor="practitioner_b")
+    w.services.disclosures.send(b, DisclosureInput(decision=onward, forwarded_items=(ItemRef(disclosure_id=allowed.id, index=0),)))
+    w.services.decisions.mine(b, PageRequest())
+    assert [e.grant.value for e in logged(w, "child_a", "decision.list") if e.person_id == b.person_id] == ["disclosure"]

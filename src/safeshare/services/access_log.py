@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from safeshare.domain.access import AccessEntry, Grant
 from safeshare.services.context import Actor
+from safeshare.services.need_to_know import held_by_agency
 from safeshare.store.unit_of_work import UnitOfWork
 
 
@@ -35,3 +36,12 @@ def log_read(
             at=at,
         )
     )
+
+
+def log_records_read(uow: UnitOfWork, actor: Actor, action: str, subject_ids: Iterable[str], at, records: Iterable[str]) -> None:
+    """Log a read of the reader's agency's own records, under the grant each subject's data was seen with:
+    `holder` for the subjects the agency holds, `disclosure` for those only disclosed to it (an onward share)."""
+    subject_ids, records = list(dict.fromkeys(subject_ids)), list(records)
+    holding = held_by_agency(uow, actor.agency_id, subject_ids)
+    log_read(uow, actor, action, [s for s in subject_ids if s in holding], at, Grant.HOLDER, records)
+    log_read(uow, actor, action, [s for s in subject_ids if s not in holding], at, Grant.DISCLOSURE, records)

@@ -11,7 +11,7 @@ from safeshare.domain.decisions import FOLLOWS_ADVICE, DecisionInput, DecisionRe
 from safeshare.domain.errors import Forbidden, InvalidInput, NotFound, SafeShareError
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
-from safeshare.services.access_log import log_read
+from safeshare.services.access_log import log_read, log_records_read
 from safeshare.services.context import Actor
 from safeshare.services.consents import apply_consent, facts_with_consent, own_consent, standing_for
 from safeshare.services.need_to_know import record_access, require_holder_of_all
@@ -121,14 +121,16 @@ class DecisionService(Service):
         now = self.now()
         access = record_access(uow, actor, subject_id, now)
         found = uow.decisions.list(page, actor.agency_id, subject_id=subject_id)
-        log_read(uow, actor, "decision.list", [subject_id], now, access.grant, [f"decision:{d.id}" for d in found.items], access.ref)
+        # A record may name others too (a parent, a sibling): their details were read under the same access.
+        named = [subject_id, *(s for d in found.items for s in d.input.subject_ids)]
+        log_read(uow, actor, "decision.list", named, now, access.grant, [f"decision:{d.id}" for d in found.items], access.ref)
         return found
 
     @use_case(Permission.DECISIONS_READ)
     def mine(self, uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[DecisionRecord]:
         found = uow.decisions.list(page, actor.agency_id, decided_by=actor.person_id)
         subjects = [s for d in found.items for s in d.input.subject_ids]
-        log_read(uow, actor, "decision.list", subjects, self.now(), Grant.HOLDER, [f"decision:{d.id}" for d in found.items])
+        log_records_read(uow, actor, "decision.list", subjects, self.now(), [f"decision:{d.id}" for d in found.items])
         return found
 
     @staticmethod

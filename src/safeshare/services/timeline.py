@@ -22,9 +22,9 @@ from safeshare.domain.model import DomainModel
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.domain.requests import RequestStatus
-from safeshare.services.access_log import log_read
+from safeshare.services.access_log import log_read, log_records_read
 from safeshare.services.context import Actor
-from safeshare.services.need_to_know import held_by_agency, identities_of, receiving_roles, record_access
+from safeshare.services.need_to_know import identities_of, receiving_roles, record_access
 from safeshare.services.subjects import SubjectSearch
 from safeshare.services.use_case import Service, use_case
 from safeshare.store.repositories.timeline import TimelineRef, TimelineScope, decisions_with_outcome, timeline_page
@@ -158,11 +158,7 @@ class TimelineService(Service):
         found = decisions_with_outcome(uow.connection, actor.agency_id, Outcome.seek_advice.value, page)
         records = [uow.decisions.get(i) for i in found.items]
         subjects = [s for r in records for s in r.input.subject_ids]
-        holding = held_by_agency(uow, actor.agency_id, subjects)
-        now = self.now()
-        refs = [f"decision:{r.id}" for r in records]
-        log_read(uow, actor, "decision.advice_requests", [s for s in subjects if s in holding], now, Grant.HOLDER, refs)
-        log_read(uow, actor, "decision.advice_requests", [s for s in subjects if s not in holding], now, Grant.DISCLOSURE, refs)
+        log_records_read(uow, actor, "decision.advice_requests", subjects, self.now(), [f"decision:{r.id}" for r in records])
         return Page(items=records, total=found.total, offset=found.offset, limit=found.limit)
 
     @use_case(Permission.ACCESS_LOG_READ)
