@@ -23,4 +23,7 @@ class AccessHistoryService(Service):
         require_holder(uow, actor, subject_id)
         found = uow.access_log.history(subject_id, page)
         log_read(uow, actor, "access_log.history", [subject_id], self.now(), Grant.ROLE)
-        return found
+        # An entry may name others read at the same time (a search's other results, relatives): they are not this
+        # subject's history, and the lead's agency may not hold them.
+        entries = [e.model_copy(update={"subject_ids": (subject_id,)}) for e in found.items]
+        return found.model_copy(update={"items": entries})
