@@ -118,6 +118,26 @@ def test_break_glass_is_refused_where_it_is_not_needed_or_not_allowed(w):
         open_glass(w, key="ig_lead_b")
 
 
+def test_break_glass_counts_only_at_the_agency_it_was_opened_at(w):
+    grant = open_glass(w)  # practitioner C, at agency C
+    child = w.subjects["child_a"].id
+    assert w.services.subjects.view_subject(w.actor("practitioner_c"), child).subject.id == child
+    person = w.people["practitioner_c"]
+    w.people["practitioner_c"] = w.services.directory.change_person(
+        w.admin, person.id, person.details.model_copy(update={"agency_id": w.agency_b})
+    )
+    moved = w.actor("practitioner_c")
+    with pytest.raises(NotFound):
+        w.services.subjects.view_subject(moved, child)
+    with pytest.raises(NotFound):
+        w.services.timeline.for_subject(moved, child, PageRequest())
+    assert [g.id for g in w.services.break_glass.for_review(w.actor("ig_lead_b"), PageRequest()).items] == []
+    again = open_glass(w)  # at B it is a new emergency access, with its own reason and B's review
+    assert again.id != grant.id and again.agency_id == w.agency_b
+    assert w.services.subjects.view_subject(moved, child).subject.id == child
+    assert [g.id for g in w.services.break_glass.for_review(w.actor("ig_lead_b"), PageRequest()).items] == [again.id]
+
+
 def test_break_glass_is_reviewed_by_the_governance_lead_of_the_users_agency(w):
     grant = open_glass(w, key="practitioner_b")
     ig_b = w.actor("ig_lead_b")

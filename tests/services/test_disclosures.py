@@ -18,6 +18,12 @@ def w(world):
     return extend(world)
 
 
+def move(w, key, agency_id):
+    """The administrator moves a person to another agency (DirectoryService.change_person)."""
+    person = w.people[key]
+    w.people[key] = w.services.directory.change_person(w.admin, person.id, person.details.model_copy(update={"agency_id": agency_id}))
+
+
 def history(w, subject="child_a"):
     with w.services.context.uow_factory() as uow:
         return uow.access_log.history(w.subjects[subject].id, PageRequest(limit=200)).items
@@ -232,3 +238,29 @@ def test_every_listing_of_disclosures_is_logged_and_paged(w):
     assert entry.action == "disclosure.incoming" and set(entry.records) == {f"disclosure:{d.id}" for d in page.items}
     sent = w.services.disclosures.sent(w.actor("practitioner_a"), PageRequest(limit=1), subject_id=w.subjects["child_a"].id)
     assert sent.total == 3 and len(sent.items) == 1
+
+
+def test_a_disclosure_to_a_person_stays_with_the_agency_it_was_sent_to(w):
+    sent = disclose(w)  # from A to practitioner B, about Ada
+    before = w.services.disclosures.get(w.actor("practitioner_b"), sent.id)
+    assert before.id == sent.id
+    move(w, "practitioner_b", w.agency_c)
+    moved = w.actor("practitioner_b")
+    with pytest.raises(NotFound):
+        w.services.disclosures.get(moved, sent.id)
+    assert w.services.disclosures.incoming(moved, PageRequest()).total == 0
+    with pytest.raises(NotFound):
+        w.services.disclosures.acknowledge(moved, sent.id)
+    with pytest.raises(NotFound):  # nor does it open the child's timeline under grant disclosure
+        w.services.timeline.for_subject(moved, w.subjects["child_a"].id, PageRequest())
+    onward = DisclosureInput(
+        decision=decision_input(w, "child_a", Decision.SHARE, (to_person(w, "practitioner_a"),), items=(), actor="practitioner_b"),
+        forwarded_items=(ItemRef(disclosure_id=sent.id, index=0),),
+    )
+    with pytest.raises(NotFound, match=r"forwarded_items.0.disclosure_id"):
+        w.services.disclosures.send(moved, onward)
+    at_c = disclose(w)  # sent to the person where they are now, it reaches them
+    assert [d.id for d in w.services.disclosures.incoming(moved, PageRequest()).items] == [at_c.id]
+    assert w.services.disclosures.get(moved, at_c.id).id == at_c.id
+    move(w, "practitioner_b", w.agency_b)  # back at B, B's disclosure is theirs again, C's is not
+    assert [d.id for d in w.services.disclosures.incoming(w.actor("practitioner_b"), PageRequest()).items] == [sent.id]

@@ -35,7 +35,7 @@ class BreakGlassService(Service):
             raise NotFound(NOT_VISIBLE)  # the answer used everywhere, so break-glass cannot probe which ids exist
         if uow.subjects.is_held_by(request.subject_id, actor.agency_id):
             raise Conflict.of("subject_id", "your agency already holds this subject: no emergency access is needed")
-        current = uow.break_glass.latest(actor.person_id, request.subject_id)
+        current = uow.break_glass.latest(actor.person_id, actor.agency_id, request.subject_id)
         if current is not None and current.active_at(now):
             raise Conflict.of("subject_id", f"you already have emergency access to this subject until {current.expires_at:%H:%M} UTC")
         grant = BreakGlassGrant(

@@ -29,14 +29,15 @@ class Access:
 
 
 def subject_access(uow: UnitOfWork, actor: Actor, subject_id: str, at: dt.datetime | None = None) -> Access:
-    """Access to a subject's record: the actor's agency holds it, or the actor has live break-glass access.
+    """Access to a subject's record: the actor's agency holds it, or the actor has live break-glass access
+    opened at the agency they are at now (access follows the person's current agency).
 
     Items disclosed to the actor are seen through the disclosure instead (see `require_recipient`), never
     through the subject's record. An ended break-glass access is refused with its own message.
     """
     if uow.subjects.is_held_by(subject_id, actor.agency_id):
         return Access(Grant.HOLDER)
-    emergency = uow.break_glass.latest(actor.person_id, subject_id)
+    emergency = uow.break_glass.latest(actor.person_id, actor.agency_id, subject_id)  # opened at their current agency
     if emergency is not None:
         if emergency.active_at(at or utc_now()):
             return Access(Grant.BREAK_GLASS, f"break-glass:{emergency.id}")
@@ -85,7 +86,7 @@ def receiving_roles(actor: Actor) -> frozenset[str]:
 
 
 def is_recipient(uow: UnitOfWork, actor: Actor, disclosure_id: str) -> bool:
-    """The disclosure was addressed to the actor, or to one of their roles at their agency."""
+    """The disclosure was sent to the actor's current agency: to the actor by name, or to one of their roles."""
     if not actor.may(Permission.DISCLOSURES_RECEIVE):
         return False
     return uow.disclosures.is_addressed_to(disclosure_id, actor.person_id, actor.agency_id, receiving_roles(actor))

@@ -59,11 +59,14 @@ class BreakGlassRepository:
         row = self._db.execute(select(break_glass_grants).where(b.id == grant_id)).first()
         return _grant(row) if row else None
 
-    def latest(self, person_id: str, subject_id: str) -> BreakGlassGrant | None:
-        """The person's most recent emergency access to the subject, active or not."""
+    def latest(self, person_id: str, agency_id: str, subject_id: str) -> BreakGlassGrant | None:
+        """The person's most recent emergency access to the subject opened at this agency, active or not.
+
+        A grant counts only at the agency it was opened at: a person moved to another agency leaves it behind.
+        """
         row = self._db.execute(
             select(break_glass_grants)
-            .where(b.person_id == person_id, b.subject_id == subject_id)
+            .where(b.person_id == person_id, b.agency_id == agency_id, b.subject_id == subject_id)
             .order_by(b.expires_at.desc())
             .limit(1)
         ).first()

@@ -66,9 +66,15 @@ def _stored(row) -> StoredDisclosure:
 
 
 def addressed_to(person_id: str, agency_id: str, roles: frozenset[str]):
-    """Recipient rows addressed to this person, or to one of their roles at their agency."""
+    """Recipient rows sent to the person's current agency, addressed to the person or to one of their roles there.
+
+    Access follows the person's current agency: what was sent to them at another agency stays with that agency.
+    """
+    to_person = and_(rc.agency_id == agency_id, rc.person_id == person_id)
+    if not roles:
+        return to_person
     to_role = and_(rc.agency_id == agency_id, rc.person_id.is_(None), rc.role.in_(sorted(roles)))
-    return or_(rc.person_id == person_id, to_role) if roles else rc.person_id == person_id
+    return or_(to_person, to_role)
 
 
 # Built once: the need-to-know check rides in the same statement as the read, at no extra round trip.
@@ -77,9 +83,10 @@ _GET_FOR = select(
     exists()
     .where(
         rc.disclosure_id == d.id,
+        rc.agency_id == bindparam("agency"),
         or_(
             rc.person_id == bindparam("person"),
-            and_(rc.agency_id == bindparam("agency"), rc.person_id.is_(None), rc.role.in_(bindparam("roles", expanding=True))),
+            and_(rc.person_id.is_(None), rc.role.in_(bindparam("roles", expanding=True))),
         ),
     )
     .label("addressed"),
@@ -209,8 +216,11 @@ class DisclosureRepository:
         unacknowledged_only: bool = False,
         urgent_only: bool = False,
     ) -> Page[StoredDisclosure]:
-        """Disclosures addressed to the person or their role, newest first, answered from the recipients' indexes."""
-        parts = [select(rc.disclosure_id.label("id"), rc.sent_at.label("sent_at")).where(rc.person_id == person_id)]
+        """Disclosures sent to the person's current agency, to them or their role there, newest first, answered
+        from the recipients' indexes."""
+        parts = [
+            select(rc.disclosure_id.label("id"), rc.sent_at.label("sent_at")).where(rc.person_id == person_id, rc.agency_id == agency_id)
+        ]
         if roles:
             parts.append(
                 select(rc.disclosure_id.label("id"), rc.sent_at.label("sent_at")).where(
