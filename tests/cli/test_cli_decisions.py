@@ -48,7 +48,7 @@ def test_record_then_verify_and_export_the_ledger_from_the_cli(cli, world, tmp_p
     ig = token_for(world, "ig_lead_a")
     verified = run("ledger", "verify", token=ig)
     assert verified.exit_code == 0 and "OK" in verified.output
-    exported = run("ledger", "export", "--out", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"), token=ig)
+    exported = run("ledger", "export", "--out", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"), token=token_for(world, "auditor"))
     assert exported.exit_code == 0, exported.output
     offline_files = ("--export", str(tmp_path / "d.jsonl"), "--checkpoint", str(tmp_path / "cp.txt"))
     key = public_key_base64(signing_key(runtime.services().context.settings).public_key())

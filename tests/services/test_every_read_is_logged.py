@@ -83,7 +83,7 @@ READS: dict[str, Read] = {
         "practitioner_a", lambda sc, a, _: S(sc).disclosures.update_family(a, sc.ids["D"], FamilyUpdate(status=FamilyStatus.TOLD)),
         "disclosure.family", Grant.HOLDER, "child_a",
     ),
-    "LedgerService.export": Read("ig_lead_a", _export, "ledger.export.decisions", Grant.ROLE, "child_a"),
+    "LedgerService.export": Read("auditor", _export, "ledger.export.decisions", Grant.ROLE, "child_a"),
     "RequestService.get": Read("practitioner_a", lambda sc, a, _: S(sc).requests.get(a, sc.ids["R"]), "request.view", Grant.HOLDER, "child_b"),
     "RequestService.overdue": Read("practitioner_a", lambda sc, a, _: S(sc).requests.overdue(a, page()), "request.inbox", Grant.HOLDER, "child_b"),
     "RequestService.sent": Read("practitioner_b", lambda sc, a, _: S(sc).requests.sent(a, page()), "request.sent", Grant.HOLDER, "child_b"),

@@ -34,9 +34,9 @@ def test_each_exchange_ledger_verifies(w, log, entries):
 
 
 def test_exporting_a_disclosures_ledger_is_logged_against_its_subjects(w, tmp_path):
-    ig = w.actor("ig_lead_a")
-    w.services.ledger.export(ig, Log.DISCLOSURES, tmp_path / "disclosures.jsonl", tmp_path / "disclosures.checkpoint")
+    auditor = w.actor("auditor")
+    w.services.ledger.export(auditor, Log.DISCLOSURES, tmp_path / "disclosures.jsonl", tmp_path / "disclosures.checkpoint")
     assert verify_export(tmp_path / "disclosures.jsonl", tmp_path / "disclosures.checkpoint").ok
     with w.services.context.uow_factory() as uow:
         entry = uow.access_log.history(w.subjects["child_a"].id, PageRequest()).items[0]
-    assert entry.action == "ledger.export.disclosures" and entry.person_id == ig.person_id
+    assert entry.action == "ledger.export.disclosures" and entry.person_id == auditor.person_id

@@ -55,13 +55,13 @@ def test_a_damaged_ledger_is_neither_signed_nor_exported(world, engine, tmp_path
     with pytest.raises(InvalidInput, match="does not verify"):
         world.services.ledger.checkpoint(ig, Log.DECISIONS)
     with pytest.raises(InvalidInput, match="does not verify"):
-        world.services.ledger.export(ig, Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
+        world.services.ledger.export(world.actor("auditor"), Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
     assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_an_export_verifies_offline_and_its_reading_is_logged(world, tmp_path):
     records = record_some(world, 2)
-    report = world.services.ledger.export(world.actor("ig_lead_a"), Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
+    report = world.services.ledger.export(world.actor("auditor"), Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
     assert report.ok and report.tree_size == 2
     assert verify_export(tmp_path / "out.jsonl", tmp_path / "cp.txt").ok
     lines = (tmp_path / "out.jsonl").read_bytes().splitlines()
@@ -79,6 +79,17 @@ def test_an_export_verifies_offline_and_its_reading_is_logged(world, tmp_path):
 def test_practitioners_do_not_verify_or_export_ledgers(world):
     with pytest.raises(Forbidden):
         world.services.ledger.verify(world.actor("practitioner_a"), Log.DECISIONS)
+
+
+def test_only_the_partnership_auditor_exports_a_whole_log(world, tmp_path):
+    """An export holds every agency's records; an agency's governance roles verify the log but do not take it away."""
+    record_some(world)
+    assert world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS).ok
+    for key in ("ig_lead_a", "practitioner_a"):
+        with pytest.raises(Forbidden, match="ledger:export"):
+            world.services.ledger.export(world.actor(key), Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
+    assert not (tmp_path / "out.jsonl").exists()
+    assert world.services.ledger.export(world.actor("auditor"), Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt").ok
 
 
 def _other_agency_id(world) -> str:

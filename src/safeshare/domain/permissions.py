@@ -31,6 +31,7 @@ class Permission(StrEnum):
     ACCESS_LOG_READ = "access-log:read"
     OVERSIGHT_READ = "oversight:read"
     LEDGER_VERIFY = "ledger:verify"
+    LEDGER_EXPORT = "ledger:export"  # a whole log, every agency's records in it: the partnership auditor's only
     PARTNERSHIP_AUDIT = "partnership:audit"
 
 
@@ -74,7 +75,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CALDICOTT_GUARDIAN: _GOVERNANCE,
     Role.SIRO: _GOVERNANCE,
     Role.PARTNERSHIP_AUDITOR: frozenset(
-        {Permission.AGENCIES_READ, Permission.PARTNERSHIP_AUDIT, Permission.LEDGER_VERIFY}
+        {Permission.AGENCIES_READ, Permission.PARTNERSHIP_AUDIT, Permission.LEDGER_VERIFY, Permission.LEDGER_EXPORT}
     ),
     Role.SYSTEM_ADMINISTRATOR: frozenset(
         {Permission.AGENCIES_READ, Permission.AGENCIES_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_MANAGE}

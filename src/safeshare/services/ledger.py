@@ -76,9 +76,10 @@ class LedgerService(Service):
         ledger.save_checkpoint(signed)
         return signed
 
-    @use_case(Permission.LEDGER_VERIFY)
+    @use_case(Permission.LEDGER_EXPORT)
     def export(self, uow: UnitOfWork, actor: Actor, log: Log, export_path: Path, checkpoint_path: Path) -> VerificationReport:
-        """Write the log and a signed checkpoint for offline verification. The export holds personal data, so it is logged."""
+        """Write the log and a signed checkpoint for offline verification. The export holds every agency's records in
+        the log, so only the partnership auditor may make one, and making it is logged."""
         ledger = LedgerRepository(uow.connection)
         key = signing_key(self.context.settings)
         subjects: list[str] = []
