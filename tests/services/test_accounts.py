@@ -36,6 +36,17 @@ def test_repeated_failures_lock_the_account_until_the_lockout_ends(world, clock)
     assert token
 
 
+def test_wrong_passwords_when_confirming_again_count_towards_the_lockout(world):
+    _, actor = sign_in(world)
+    for _ in range(world.services.context.settings.max_failed_sign_ins):
+        with pytest.raises(AuthenticationFailed):
+            world.services.accounts.reauthenticate(actor, "guessing")
+    with pytest.raises(AuthenticationFailed):
+        world.services.accounts.reauthenticate(actor, PASSWORD)  # locked: not even the right one
+    with pytest.raises(AuthenticationFailed):
+        sign_in(world)
+
+
 def test_a_success_resets_the_failure_count(world):
     limit = world.services.context.settings.max_failed_sign_ins
     for _ in range(limit - 1):

@@ -96,7 +96,7 @@ def test_wrong_break_glass_passwords_count_as_failed_sign_ins_and_lock_the_accou
     with pytest.raises(AuthenticationFailed):  # and for signing in
         w.services.accounts.sign_in("practitioner_c@agency.example", PASSWORD, SessionKind.TOKEN)
     with w.services.context.uow_factory() as uow:
-        assert uow.break_glass.of_person(w.people["practitioner_c"].id, PageRequest()).total == 0
+        assert uow.break_glass.of_person(w.people["practitioner_c"].id, w.agency_c, PageRequest()).total == 0
     clock.advance(minutes=settings.lockout_minutes + 1)
     assert open_glass(w).person_id == w.people["practitioner_c"].id
     assert credentials(w, "practitioner_c").failed_sign_ins == 0
@@ -127,6 +127,7 @@ def test_break_glass_counts_only_at_the_agency_it_was_opened_at(w):
         w.admin, person.id, person.details.model_copy(update={"agency_id": w.agency_b})
     )
     moved = w.actor("practitioner_c")
+    assert w.services.break_glass.mine(moved, PageRequest()).total == 0  # what they opened at C stays with C
     with pytest.raises(NotFound):
         w.services.subjects.view_subject(moved, child)
     with pytest.raises(NotFound):
@@ -135,6 +136,7 @@ def test_break_glass_counts_only_at_the_agency_it_was_opened_at(w):
     again = open_glass(w)  # at B it is a new emergency access, with its own reason and B's review
     assert again.id != grant.id and again.agency_id == w.agency_b
     assert w.services.subjects.view_subject(moved, child).subject.id == child
+    assert [g.id for g in w.services.break_glass.mine(moved, PageRequest()).items] == [again.id]
     assert [g.id for g in w.services.break_glass.for_review(w.actor("ig_lead_b"), PageRequest()).items] == [again.id]
 
 

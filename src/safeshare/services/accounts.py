@@ -11,9 +11,13 @@ from safeshare.domain.errors import AuthenticationFailed
 from safeshare.services.context import Actor, Channel
 from safeshare.services.passwords import hash_password, needs_rehash, verify_password
 from safeshare.services.use_case import Service
+from safeshare.settings import Settings
+from safeshare.store.repositories.people import Credentials
 from safeshare.store.repositories.sessions import StoredSession
+from safeshare.store.unit_of_work import UnitOfWork
 
 SIGN_IN_FAILED = "the email address or password is not right, or the account cannot sign in"
+WRONG_PASSWORD = "that password is not right"
 
 
 class SessionKind(StrEnum):
@@ -23,6 +27,26 @@ class SessionKind(StrEnum):
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_password(uow: UnitOfWork, settings: Settings, person_id: str, password: str, now: dt.datetime, refusal: str) -> Credentials:
+    """The person's password checked, with lock-out, wherever it is asked for (signing in, or again before a
+    sensitive step). A disabled or locked account is refused whatever the password. A wrong one counts as a
+    failed sign-in, committed at once although the caller then fails (so the caller must not have written
+    anything yet), and enough of them lock the account; a right one clears the count."""
+    credentials = uow.people.credentials(person_id)
+    if credentials.disabled or (credentials.locked_until and credentials.locked_until > now):
+        raise AuthenticationFailed(refusal)
+    if not verify_password(credentials.password_hash, password):
+        failures = credentials.failed_sign_ins + 1
+        locked_until = None
+        if failures >= settings.max_failed_sign_ins:
+            locked_until, failures = now + dt.timedelta(minutes=settings.lockout_minutes), 0
+        uow.people.record_sign_in_result(person_id, failures, locked_until)
+        uow.commit()
+        raise AuthenticationFailed(refusal)
+    uow.people.record_sign_in_result(person_id, 0, None)
+    return credentials
 
 
 class AccountService(Service):
@@ -35,18 +59,7 @@ class AccountService(Service):
             if person_id is None:
                 verify_password(None, password)
                 raise AuthenticationFailed(SIGN_IN_FAILED)
-            credentials = uow.people.credentials(person_id)
-            if credentials.disabled or (credentials.locked_until and credentials.locked_until > now):
-                raise AuthenticationFailed(SIGN_IN_FAILED)
-            if not verify_password(credentials.password_hash, password):
-                failures = credentials.failed_sign_ins + 1
-                locked_until = None
-                if failures >= settings.max_failed_sign_ins:
-                    locked_until, failures = now + dt.timedelta(minutes=settings.lockout_minutes), 0
-                uow.people.record_sign_in_result(person_id, failures, locked_until)
-                uow.commit()
-                raise AuthenticationFailed(SIGN_IN_FAILED)
-            uow.people.record_sign_in_result(person_id, 0, None)
+            credentials = check_password(uow, settings, person_id, password, now, SIGN_IN_FAILED)
             if needs_rehash(credentials.password_hash):
                 uow.people.set_password_hash(person_id, hash_password(password))
             token = secrets.token_urlsafe(32)
@@ -100,9 +113,7 @@ class AccountService(Service):
     def reauthenticate(self, actor: Actor, password: str) -> None:
         """Confirm the password again before a sensitive step such as break-glass access."""
         with self.context.uow_factory() as uow:
-            credentials = uow.people.credentials(actor.person_id)
-            if not verify_password(credentials.password_hash, password):
-                raise AuthenticationFailed("that password is not right")
+            check_password(uow, self.context.settings, actor.person_id, password, self.now(), WRONG_PASSWORD)
             if actor.session_token_hash:
                 uow.sessions.mark_reauthenticated(actor.session_token_hash, self.now())
             uow.commit()

@@ -11,18 +11,17 @@ import datetime as dt
 
 from safeshare.domain.access import Grant
 from safeshare.domain.break_glass import BreakGlassGrant, BreakGlassInput, BreakGlassReviewInput
-from safeshare.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from safeshare.domain.errors import Conflict, InvalidInput, NotFound
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
 from safeshare.services.need_to_know import NOT_VISIBLE
-from safeshare.services.passwords import verify_password
+from safeshare.services.accounts import WRONG_PASSWORD, check_password
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 
 NO_GRANT = "grant_id: no break-glass access of your agency has this id"
-WRONG_PASSWORD = "that password is not right"
 
 
 class BreakGlassService(Service):
@@ -52,21 +51,8 @@ class BreakGlassService(Service):
 
     def _check_reauthenticated(self, uow: UnitOfWork, actor: Actor, password: str | None, now: dt.datetime) -> None:
         if password is not None:
-            # A wrong password here counts as a failed sign-in (services/accounts.py), and repeated ones lock the
-            # account the same way; while it is locked even the right password is refused.
-            settings = self.context.settings
-            credentials = uow.people.credentials(actor.person_id)
-            if credentials.locked_until and credentials.locked_until > now:
-                raise AuthenticationFailed(WRONG_PASSWORD)
-            if not verify_password(credentials.password_hash, password):
-                failures = credentials.failed_sign_ins + 1
-                locked_until = None
-                if failures >= settings.max_failed_sign_ins:
-                    locked_until, failures = now + dt.timedelta(minutes=settings.lockout_minutes), 0
-                uow.people.record_sign_in_result(actor.person_id, failures, locked_until)
-                uow.commit()  # nothing else is written yet: keep the failure although the use case then fails
-                raise AuthenticationFailed(WRONG_PASSWORD)
-            uow.people.record_sign_in_result(actor.person_id, 0, None)
+            # Counted and locked out like a sign-in; runs before anything is written (see check_password).
+            check_password(uow, self.context.settings, actor.person_id, password, now, WRONG_PASSWORD)
             if actor.session_token_hash:
                 uow.sessions.mark_reauthenticated(actor.session_token_hash, now)
             return
@@ -81,7 +67,7 @@ class BreakGlassService(Service):
     def mine(self, uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[BreakGlassGrant]:
         """My emergency accesses, newest first. They name the subjects and the emergencies, so reading them is
         logged, under the grants themselves (break-glass)."""
-        found = uow.break_glass.of_person(actor.person_id, page)
+        found = uow.break_glass.of_person(actor.person_id, actor.agency_id, page)
         refs = [f"break-glass:{g.id}" for g in found.items]
         log_read(uow, actor, "break_glass.mine", [g.subject_id for g in found.items], self.now(), Grant.BREAK_GLASS, refs,
                  refs[0] if len(refs) == 1 else None)

@@ -72,8 +72,9 @@ class BreakGlassRepository:
         ).first()
         return _grant(row) if row else None
 
-    def of_person(self, person_id: str, page: PageRequest) -> Page[BreakGlassGrant]:
-        where = (b.person_id == person_id,)
+    def of_person(self, person_id: str, agency_id: str, page: PageRequest) -> Page[BreakGlassGrant]:
+        """The person's grants opened at this agency (not those from an agency they have left)."""
+        where = (b.person_id == person_id, b.agency_id == agency_id)
         total = self._db.execute(select(func.count()).select_from(break_glass_grants).where(*where)).scalar_one()
         rows = self._db.execute(
             select(break_glass_grants).where(*where).order_by(b.opened_at.desc(), b.id).offset(page.offset).limit(page.limit)
