@@ -437,6 +437,25 @@ def test_a_fhir_consent_without_an_identifier_is_known_again_by_what_it_says(w):
     changed = {**resource, "date": "2026-11-02"}  # says something else: another consent
     assert w.services.consents.import_fhir(actor, changed).consent.id != first.consent.id
 
+
+def test_only_a_parent_the_agency_holds_can_give_consent_for_its_child(w):
+    from safeshare.domain.subjects import RelationshipDetails, RelationshipKind
+    from tests.factories import child_details
+
+    kit = w.subjects["kid"].id
+    w.services.subjects.link_agency(w.actor("ig_lead_a"), kit, w.agency_b)  # B knows Kit too
+    b = w.actor("practitioner_b")
+    w.subjects["b_parent"] = w.services.subjects.add_subject(b, child_details("Xavier", "Lovelace"))  # only B holds him
+    w.services.subjects.relate(b, RelationshipDetails(
+        person_id=w.subjects["b_parent"].id, child_id=kit, kind=RelationshipKind.PARENT, parental_responsibility=True,
+    ))
+    with pytest.raises(InvalidInput) as from_b_parent:
+        w.services.consents.record(w.actor("practitioner_a"), consent_input(w, giver="b_parent"))
+    with pytest.raises(InvalidInput) as from_aunt:  # A holds her, with no parental responsibility
+        w.services.consents.record(w.actor("practitioner_a"), consent_input(w, giver="aunt"))
+    assert from_b_parent.value.problems == from_aunt.value.problems  # nothing told about B's records
+    assert fields_of(from_b_parent) == {"given_by.subject_id"}
+
 # Reviewing consent (R5: renewal is reviewed) ---------------------------------------------------------------
 
 def still_valid(**overrides) -> ReviewInput:

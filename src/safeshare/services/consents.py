@@ -44,7 +44,7 @@ from safeshare.domain.permissions import Permission
 from safeshare.domain.subjects import holders_of_parental_responsibility
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
-from safeshare.services.need_to_know import may_see, require_holder
+from safeshare.services.need_to_know import require_holder
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 
@@ -200,7 +200,7 @@ class ConsentService(Service):
     def _record(self, uow: UnitOfWork, actor: Actor, submitted: ConsentInput, source_identifier: str | None = None) -> ConsentRecorded:
         require_holder(uow, actor, submitted.subject_id)
         now = self.now()
-        self._check(uow, submitted, now)
+        self._check(uow, actor, submitted, now)
         record = ConsentRecord(
             id=new_id(),
             input=submitted,
@@ -213,13 +213,16 @@ class ConsentService(Service):
         record = uow.consents.add(record)
         return ConsentRecorded(consent=record, conflicts_raised=tuple(self._raise_conflicts(uow, actor, record, now)))
 
-    def _check(self, uow: UnitOfWork, submitted: ConsentInput, now: dt.datetime) -> None:
+    def _check(self, uow: UnitOfWork, actor: Actor, submitted: ConsentInput, now: dt.datetime) -> None:
         problems = consent_problems(submitted)
         if submitted.obtained_at > now + _CLOCK_SLACK:
             raise InvalidInput.of("obtained_at", "consent cannot have been obtained in the future")
         subject = uow.subjects.get(submitted.subject_id)
         age = age_on(subject.details.date_of_birth, submitted.obtained_at.date())
-        holders = frozenset(holders_of_parental_responsibility(submitted.subject_id, uow.subjects.relationships_of(submitted.subject_id)))
+        # Only parents the agency itself holds count: another agency's records are not the agency's to rely on,
+        # and the answer must not tell it what they say.
+        relationships = uow.subjects.relationships_of(submitted.subject_id, others_held_by=actor.agency_id)
+        holders = frozenset(holders_of_parental_responsibility(submitted.subject_id, relationships))
         problems += giver_problems(submitted, age, holders)
         for index, recipient in enumerate(submitted.recipients):
             if recipient.agency_id and uow.agencies.get(recipient.agency_id) is None:
@@ -306,8 +309,9 @@ class ConsentService(Service):
         require_holder(uow, actor, subject_id)
         now = self.now()
         subject = uow.subjects.get(subject_id)
-        holders = holders_of_parental_responsibility(subject_id, uow.subjects.relationships_of(subject_id))
-        visible = [s for s in uow.subjects.get_many(holders) if may_see(uow, actor, s.id, now)]
+        # The same parents as recording consent accepts: those the agency holds.
+        holders = holders_of_parental_responsibility(subject_id, uow.subjects.relationships_of(subject_id, others_held_by=actor.agency_id))
+        visible = uow.subjects.get_many(holders)
         answer = who_may_consent(subject_id, subject.details.age_on(now.date()), [(s.id, s.details.full_name) for s in visible])
         log_read(uow, actor, "consent.who_may_consent", [subject_id, *(s.id for s in visible)], now, Grant.HOLDER)
         return answer
