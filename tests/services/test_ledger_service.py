@@ -179,3 +179,17 @@ def test_an_access_index_row_without_an_entry_is_found(world, engine):
                    f"SELECT subject_id, {forged}, person_id, at FROM access_log_subjects LIMIT 1")
     report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.ACCESS)
     assert not report.ok and report.first_bad_seq == forged and "not in the ledger" in report.problem
+
+
+def test_an_export_that_cannot_be_logged_leaves_no_file_behind(world, tmp_path, monkeypatch):
+    from safeshare.services import ledger as ledger_service
+
+    record_some(world)
+
+    def failing(*_args, **_kwargs):
+        raise RuntimeError("the access log is unavailable")
+
+    monkeypatch.setattr(ledger_service, "log_read", failing)
+    with pytest.raises(RuntimeError):
+        world.services.ledger.export(world.actor("auditor"), Log.DECISIONS, tmp_path / "out.jsonl", tmp_path / "cp.txt")
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "cp.txt").exists()

@@ -97,8 +97,13 @@ class LedgerService(Service):
             )
         except LedgerIntegrityError as damaged:
             raise InvalidInput.of("log", f"the {log.value} ledger does not verify, so it is not exported: {damaged}") from None
-        ledger.save_checkpoint(signed)
-        log_read(uow, actor, f"ledger.export.{log.value}", subjects, self.now(), Grant.ROLE)
+        try:
+            ledger.save_checkpoint(signed)
+            log_read(uow, actor, f"ledger.export.{log.value}", subjects, self.now(), Grant.ROLE)
+        except BaseException:  # an export whose making is not logged must not be left behind
+            export_path.unlink(missing_ok=True)
+            checkpoint_path.unlink(missing_ok=True)
+            raise
         return report
 
 
