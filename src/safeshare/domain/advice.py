@@ -11,7 +11,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from safeshare.domain.model import refuse_nul_characters
 
 FACTS_SCHEMA_ID = "safeshare.case-facts/1"
 ADVICE_SCHEMA_ID = "safeshare.advice/1"
@@ -190,6 +192,11 @@ class CaseFacts(BaseModel):
         title="CaseFacts",
         json_schema_extra={"$id": FACTS_SCHEMA_ID},
     )
+
+    @model_validator(mode="after")
+    def _no_nul_characters(self) -> CaseFacts:
+        refuse_nul_characters(self)
+        return self
 
     # -- purpose and parties
     purpose: str = Field(

@@ -18,7 +18,7 @@ from safeshare.domain.advice import ConsentGiver, ConsentState, PurposeCategory
 from safeshare.domain.agencies import AgencyKind
 from safeshare.domain.decisions import ConsentDetails
 from safeshare.domain.errors import Problem
-from safeshare.domain.model import DomainModel
+from safeshare.domain.model import DomainModel, Instant
 
 ADULT_AGE = 18
 OWN_CONSENT_AGE = 16
@@ -107,7 +107,7 @@ class ConsentInput(DomainModel):
     freely_given: bool
     informed: bool
     explicit: bool
-    obtained_at: dt.datetime
+    obtained_at: Instant
     obtained_by: ObtainedBy
     review_by: dt.date | None = Field(default=None, description="When to review whether the consent needs renewing.")
     young_person_lacks_capacity: str = Field(
@@ -133,13 +133,6 @@ class ConsentInput(DomainModel):
             raise ValueError("each entry may appear once")
         return value
 
-    @field_validator("obtained_at")
-    @classmethod
-    def _aware(cls, value: dt.datetime) -> dt.datetime:
-        if value.tzinfo is None:
-            raise ValueError("give a time zone, e.g. 2026-11-01T10:00:00Z")
-        return value.astimezone(dt.UTC)
-
     @field_validator("decision")
     @classmethod
     def _given_or_refused(cls, value: ConsentStatus) -> ConsentStatus:
@@ -149,16 +142,9 @@ class ConsentInput(DomainModel):
 
 
 class WithdrawalInput(DomainModel):
-    withdrawn_at: dt.datetime | None = Field(default=None, description="When the person withdrew; now if not given.")
+    withdrawn_at: Instant | None = Field(default=None, description="When the person withdrew; now if not given.")
     how: ObtainedBy
     note: str = Field(min_length=1, max_length=2000, description="What the person said.")
-
-    @field_validator("withdrawn_at")
-    @classmethod
-    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("give a time zone, e.g. 2026-11-01T10:00:00Z")
-        return value.astimezone(dt.UTC) if value else None
 
 
 class Withdrawal(DomainModel):

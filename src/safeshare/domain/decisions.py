@@ -18,7 +18,7 @@ from safeshare.domain.advice import (
     RecordField,
 )
 from safeshare.domain.errors import InvalidInput, Problem
-from safeshare.domain.model import DomainModel
+from safeshare.domain.model import DomainModel, Instant, LedgerNumber
 
 Text = Field(min_length=1, max_length=4000)
 
@@ -73,7 +73,7 @@ class ConsentDetails(DomainModel):
     given_by: ConsentGiver
     giver_name: str | None = Field(default=None, max_length=200)
     capacity_basis: str = Field(min_length=1, max_length=1000, description="Age, assessed competence, or capacity.")
-    obtained_at: dt.datetime
+    obtained_at: Instant
     limits: str | None = Field(default=None, max_length=2000, description="What the consent covers and does not.")
 
 
@@ -81,8 +81,8 @@ class AdviceSought(DomainModel):
     """Advice taken before deciding; identity-free when the advice was given without naming the subject (R8)."""
 
     from_role: str = Field(min_length=1, max_length=200)
-    from_person_id: str | None = None
-    at: dt.datetime
+    from_person_id: str | None = Field(default=None, max_length=100)
+    at: Instant
     anonymous: bool = Field(description="True when the subject was not identified to the adviser.")
     summary: str = Field(min_length=1, max_length=2000)
 
@@ -117,14 +117,14 @@ class DecisionInput(DomainModel):
     advice_sought: tuple[AdviceSought, ...] = ()
     family_told: FamilyTold | None = None
     onward_sharing_allowed: bool = False
-    request_id: str | None = Field(default=None, description="The request for information this answers, if any.")
+    request_id: str | None = Field(default=None, max_length=100, description="The request for information this answers, if any.")
     discussed_with_requester: str | None = Field(
         default=None,
         max_length=4000,
         description="How the decision and its reasons were explained to whoever asked for the information "
         "(not needed when the record answers their request, which sends the reasons back).",
     )
-    corrects: int | None = Field(default=None, description="Ledger number of the record this one corrects.")
+    corrects: LedgerNumber | None = Field(default=None, description="Ledger number of the record this one corrects.")
     correction_reason: str | None = Field(default=None, max_length=2000)
 
 

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from safeshare.domain.advice import InformDecision, PurposeCategory
 from safeshare.domain.decisions import DecisionInput, FamilyTold, Recipient, SharedItem
-from safeshare.domain.model import DomainModel
+from safeshare.domain.model import DomainModel, Instant
 
 
 class SubjectIdentity(DomainModel):
@@ -69,7 +69,7 @@ class FamilyInformed(DomainModel):
 
 class FamilyUpdate(DomainModel):
     status: FamilyStatus
-    told_at: dt.datetime | None = None
+    told_at: Instant | None = None
     reason_not_told: str | None = Field(default=None, max_length=2000)
     note: str | None = Field(default=None, max_length=2000)
 

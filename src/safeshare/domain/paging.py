@@ -6,13 +6,15 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from safeshare.domain.model import LARGEST_NUMBER
+
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 200
 
 
 class PageRequest(BaseModel):
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=LARGEST_NUMBER)
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
 

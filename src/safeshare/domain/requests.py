@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from safeshare.domain.advice import PurposeCategory, StatutoryGateway
 from safeshare.domain.decisions import DecisionInput
 from safeshare.domain.disclosures import ItemRef, SubjectIdentity
-from safeshare.domain.model import DomainModel
+from safeshare.domain.model import DomainModel, Instant
 
 
 class Urgency(StrEnum):
@@ -40,7 +40,7 @@ class RequestInput(DomainModel):
     why_needed: str = Field(min_length=1, max_length=4000, description="Why the requester needs to know (000, s16H).")
     information_sought: tuple[str, ...] = Field(min_length=1, max_length=50)
     urgency: Urgency
-    respond_by: dt.datetime | None = Field(default=None, description="Defaults to the partnership's time for the urgency.")
+    respond_by: Instant | None = Field(default=None, description="Defaults to the partnership's time for the urgency.")
 
     @field_validator("information_sought")
     @classmethod
@@ -49,13 +49,6 @@ class RequestInput(DomainModel):
         if any(not v or len(v) > 200 for v in cleaned):
             raise ValueError("each item is 1 to 200 characters")
         return cleaned
-
-    @field_validator("respond_by")
-    @classmethod
-    def _aware(cls, value: dt.datetime | None) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("give a time zone, e.g. 2026-11-03T17:00:00Z")
-        return value.astimezone(dt.UTC) if value else None
 
 
 class RequestAnswer(DomainModel):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
+from typing import Annotated
+
 from pydantic import Field, field_validator, model_validator
 
 from safeshare.domain.identifiers import normalise_nhs_number, normalise_upn
@@ -27,7 +29,9 @@ class Address(DomainModel):
 class SubjectDetails(DomainModel):
     given_name: str = Field(min_length=1, max_length=100)
     family_name: str = Field(min_length=1, max_length=100)
-    other_names: tuple[str, ...] = Field(default=(), description="Previous names, aliases, other spellings.")
+    other_names: tuple[Annotated[str, Field(min_length=1, max_length=100)], ...] = Field(
+        default=(), max_length=20, description="Previous names, aliases, other spellings."
+    )
     date_of_birth: dt.date | None = None
     sex: Sex = Sex.NOT_KNOWN
     nhs_number: str | None = Field(default=None, description="Ten digits; the check digit is validated.")

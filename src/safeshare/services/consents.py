@@ -43,6 +43,7 @@ from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.domain.subjects import holders_of_parental_responsibility
 from safeshare.services.access_log import log_read
+from safeshare.services.clock import CLOCK_SLACK
 from safeshare.services.context import Actor
 from safeshare.services.need_to_know import require_holder
 from safeshare.services.use_case import Service, new_id, use_case
@@ -51,7 +52,6 @@ from safeshare.store.unit_of_work import UnitOfWork
 NO_CONSENT = "consent_id: no consent in your agency's register has this id"
 NO_CONFLICT = "conflict_id: no consent conflict of your agency has this id"
 # Clocks differ a little between devices; a consent "obtained" further in the future than this is a mistake.
-_CLOCK_SLACK = dt.timedelta(minutes=5)
 
 
 class ConsentRecorded(DomainModel):
@@ -215,7 +215,7 @@ class ConsentService(Service):
 
     def _check(self, uow: UnitOfWork, actor: Actor, submitted: ConsentInput, now: dt.datetime) -> None:
         problems = consent_problems(submitted)
-        if submitted.obtained_at > now + _CLOCK_SLACK:
+        if submitted.obtained_at > now + CLOCK_SLACK:
             raise InvalidInput.of("obtained_at", "consent cannot have been obtained in the future")
         subject = uow.subjects.get(submitted.subject_id)
         age = age_on(subject.details.date_of_birth, submitted.obtained_at.date())
@@ -253,7 +253,7 @@ class ConsentService(Service):
             raise Conflict.of("consent_id", f"only consent that was given can be withdrawn; this one is {consent.status.value}")
         now = self.now()
         withdrawn_at = withdrawal.withdrawn_at or now
-        if withdrawn_at > now + _CLOCK_SLACK:
+        if withdrawn_at > now + CLOCK_SLACK:
             raise InvalidInput.of("withdrawn_at", "cannot be in the future")
         if withdrawn_at < consent.input.obtained_at:
             raise InvalidInput.of("withdrawn_at", "cannot be before the consent was obtained")
@@ -392,7 +392,7 @@ class ConsentService(Service):
                 raise InvalidInput.of("status", "only consent that was given can have been withdrawn")
             now = self.now()
             withdrawn_at = withdrawal.withdrawn_at or now
-            if withdrawn_at > now + _CLOCK_SLACK:
+            if withdrawn_at > now + CLOCK_SLACK:
                 raise InvalidInput.of("extension.withdrawal.withdrawn-at", "cannot be in the future")
             if withdrawn_at < submitted.obtained_at:
                 raise InvalidInput.of("extension.withdrawal", "withdrawn before the consent was obtained")

@@ -9,9 +9,11 @@ from safeshare.domain.advice import Advice, CaseFacts
 from safeshare.domain.agencies import AgencyKind
 from safeshare.domain.decisions import FOLLOWS_ADVICE, DecisionInput, DecisionRecord, check_decision
 from safeshare.domain.errors import Forbidden, InvalidInput, NotFound, SafeShareError
+from safeshare.domain.model import LARGEST_NUMBER
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.services.access_log import log_read, log_records_read
+from safeshare.services.clock import CLOCK_SLACK
 from safeshare.services.context import Actor
 from safeshare.services.consents import apply_consent, facts_with_consent, own_consent, standing_for
 from safeshare.services.need_to_know import record_access, require_holder_of_all
@@ -108,7 +110,7 @@ class DecisionService(Service):
 
     @use_case(Permission.DECISIONS_READ)
     def get(self, uow: UnitOfWork, actor: Actor, decision_id: int) -> DecisionRecord:
-        if uow.decisions.agency_of(decision_id) != actor.agency_id:
+        if not 1 <= decision_id <= LARGEST_NUMBER or uow.decisions.agency_of(decision_id) != actor.agency_id:
             raise NotFound(NO_DECISION)
         record = uow.decisions.get(decision_id)
         now = self.now()
@@ -157,7 +159,11 @@ def decision_to_seal(
     context: ServiceContext, uow: UnitOfWork, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None
 ) -> DecisionRecord:
     """The checks of `seal_decision`, and the record it would seal (numbered 0 until appended). Reads only."""
-    submitted, _standing = apply_consent(uow, actor, submitted, context.clock())
+    now = context.clock()
+    for index, sought in enumerate(submitted.advice_sought):
+        if sought.at > now + CLOCK_SLACK:
+            raise InvalidInput.of(f"advice_sought.{index}.at", "advice cannot have been taken in the future")
+    submitted, _standing = apply_consent(uow, actor, submitted, now)
     DecisionService._check_recipients(uow, submitted)
     if submitted.request_id is not None:
         _check_request(uow, actor, submitted)
@@ -184,7 +190,7 @@ def decision_to_seal(
         advice=advice,
         decided_by=actor.person_id,
         decided_by_agency=actor.agency_id,
-        decided_at=context.clock(),
+        decided_at=now,
     )
 
 

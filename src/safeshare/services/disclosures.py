@@ -25,6 +25,7 @@ from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.people import Role
 from safeshare.domain.permissions import ROLE_PERMISSIONS, Permission, permissions_of
 from safeshare.services.access_log import log_read
+from safeshare.services.clock import CLOCK_SLACK
 from safeshare.services.consents import apply_consent
 from safeshare.services.context import Actor
 from safeshare.services.decisions import seal_decision
@@ -292,7 +293,7 @@ class DisclosureService(Service):
         if update.status is FamilyStatus.NOT_RECORDED:
             raise InvalidInput.of("status", "say whether they were told, will be told, or not")
         told_at = update.told_at or (now if update.status is FamilyStatus.TOLD else None)
-        if told_at is not None and told_at > now + dt.timedelta(minutes=5):
+        if told_at is not None and told_at > now + CLOCK_SLACK:
             raise InvalidInput.of("told_at", "cannot be in the future")
         family = FamilyInformed(
             status=update.status,

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from safeshare.domain.model import DomainModel
 
 from safeshare.api.dependencies import CurrentActor, Paging, Services
 from safeshare.domain.advice import Advice, CaseFacts
@@ -13,7 +15,7 @@ from safeshare.domain.paging import Page
 router = APIRouter(tags=["decisions"])
 
 
-class AdviceRequest(BaseModel):
+class AdviceRequest(DomainModel):
     facts: CaseFacts
     guidance_version: str | None = None
     consent_id: str | None = Field(default=None, description="Take the consent answers from this consent's register.")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from safeshare.domain.model import DomainModel
 
 from safeshare.api.dependencies import CurrentActor, Paging, Services
 from safeshare.domain.paging import Page
@@ -12,7 +14,7 @@ from safeshare.domain.requests import InformationRequest, NotHeld, RequestAnswer
 router = APIRouter(prefix="/requests", tags=["requests"])
 
 
-class Cancellation(BaseModel):
+class Cancellation(DomainModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 

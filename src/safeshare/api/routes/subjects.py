@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from safeshare.domain.model import DomainModel
 
 from safeshare.api.dependencies import CurrentActor, Paging, Services
 from safeshare.domain.paging import Page
@@ -32,7 +34,7 @@ def change_subject(subject_id: str, details: SubjectDetails, actor: CurrentActor
     return services.subjects.change_subject(actor, subject_id, details)
 
 
-class NewHolder(BaseModel):
+class NewHolder(DomainModel):
     agency_id: str = Field(description="The agency that also knows the subject.")
 
 
