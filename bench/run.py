@@ -49,7 +49,8 @@ def main() -> None:
         "# Benchmarks\n\n"
         f"Latest `make bench` run: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {machine}.\n"
         "Each figure is printed beside its target and a baseline measured in the same run, so runs on "
-        "different machines can be compared by ratio.\n\n" + body + "\n"
+        "different machines can be compared by ratio. On a shared machine the absolute figures can differ by a factor "
+        "of two between runs on the same day; the baselines move with them.\n\n" + body + "\n"
     )
     if not all(r["meets"] for r in rows):
         print("\nsome targets are not met: see the table above")
