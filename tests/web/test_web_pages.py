@@ -66,6 +66,13 @@ def test_adding_a_child_explains_each_problem_then_shows_their_page(web, world):
     assert "Femi Okoro" in page.text and "3 April 2018" in page.text and "FN1 1AA" in page.text
 
 
+def test_a_nul_character_in_a_form_is_a_field_error_not_a_crash(web, world):
+    token = sign_in(web, "practitioner_a")
+    response = web.post("/subjects/new", data={"csrf_token": token, "given_name": "Fe\x00mi", "family_name": "Okoro"})
+    assert response.status_code == 400
+    assert error_summary(response.text) == [("#given_name", "Text may not contain the NUL character (U+0000)")]
+
+
 def test_a_duplicate_nhs_number_is_a_field_error_not_a_crash(web, world):
     token = sign_in(web, "practitioner_a")
     response = web.post("/subjects/new", data={"csrf_token": token, "given_name": "Ada", "family_name": "Again", "nhs_number": "9434765919"})

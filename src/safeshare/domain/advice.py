@@ -11,7 +11,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from safeshare.domain.model import refuse_nul_characters
 
@@ -193,10 +193,7 @@ class CaseFacts(BaseModel):
         json_schema_extra={"$id": FACTS_SCHEMA_ID},
     )
 
-    @model_validator(mode="after")
-    def _no_nul_characters(self) -> CaseFacts:
-        refuse_nul_characters(self)
-        return self
+    _no_nul_characters = field_validator("*")(refuse_nul_characters)
 
     # -- purpose and parties
     purpose: str = Field(

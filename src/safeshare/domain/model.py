@@ -3,27 +3,24 @@
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 NUL = "\x00"
 _SEQUENCES = (tuple, list, frozenset)
 
 
-def refuse_nul_characters(model: BaseModel) -> None:
+def refuse_nul_characters(value):
     """U+0000 is no part of any text a person types, PostgreSQL cannot store it, and it cuts strings short in C."""
-    for name, value in model.__dict__.items():
-        kind = type(value)
-        if (kind is str and NUL in value) or (kind in _SEQUENCES and any(type(v) is str and NUL in v for v in value)):
-            raise ValueError(f"{name}: text may not contain the NUL character (U+0000)")
+    kind = type(value)
+    if (kind is str and NUL in value) or (kind in _SEQUENCES and any(type(v) is str and NUL in v for v in value)):
+        raise ValueError("text may not contain the NUL character (U+0000)")
+    return value
 
 
 class DomainModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    @model_validator(mode="after")
-    def _no_nul_characters(self):
-        refuse_nul_characters(self)
-        return self
+    _no_nul_characters = field_validator("*")(refuse_nul_characters)
 
 
 def _in_utc(value: dt.datetime) -> dt.datetime:
