@@ -1,7 +1,8 @@
 """Requests for information (R11): asked of an agency, answered through the decision aid.
 
 The requester's agency must hold the subject. The request goes to an agency; the request does not show
-whether that agency holds the subject until it answers (the child's page lists the agencies that know them). The agency asked answers by sharing (a decision and a
+whether that agency holds the subject until it answers (the child's page lists the agencies that know them).
+The agency asked answers by sharing (a decision and a
 disclosure), by refusing (a decision not to share, whose reasons go back to the requester, 000 "Record"),
 or, when it holds nothing about the person, by saying so.
 """
