@@ -2,9 +2,8 @@
 
 The requester's agency must hold the subject. The request goes to an agency; the request does not show
 whether that agency holds the subject until it answers (the child's page lists the agencies that know them).
-The agency asked answers by sharing (a decision and a
-disclosure), by refusing (a decision not to share, whose reasons go back to the requester, 000 "Record"),
-or, when it holds nothing about the person, by saying so.
+The agency asked answers by sharing (a decision and a disclosure), by refusing (a decision not to share,
+whose reasons go back to the requester, 000 "Record"), or, when it holds nothing about the person, by saying so.
 """
 
 from __future__ import annotations
