@@ -61,7 +61,7 @@ def _cheap_argon2id():
 
 @pytest.fixture(scope="session")
 def _postgres_engine(worker_id: str):
-    url = databases.postgres_database_url(f"safeshare_test_{worker_id}")
+    url = databases.postgres_database_url(f"{databases.POSTGRES_DATABASE_PREFIX}_{worker_id}")
     engine = databases.new_schema_engine(url)
     yield engine
     engine.dispose()

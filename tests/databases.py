@@ -13,6 +13,8 @@ from safeshare.store.engine import make_engine
 from safeshare.store.metadata import metadata
 
 POSTGRES_ADMIN_URL = os.environ.get("SAFESHARE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# Two checkouts testing on one server at once each set their own prefix, so neither drops the other's databases.
+POSTGRES_DATABASE_PREFIX = os.environ.get("SAFESHARE_TEST_POSTGRES_PREFIX", "safeshare_test")
 
 
 def backend() -> str:
