@@ -26,6 +26,12 @@ FORM_BODY = 128 * KiB  # any web form not listed below
 RECORD_BODY = 512 * KiB  # a decision record, which carries up to twenty items of information and their reasons
 IMPORT_BODY = 1024 * KiB  # an imported document: a FHIR Consent resource with its narrative
 
+# A web form's fields are bounded too, while it is parsed (web/context.py `read_form`): no form takes a file, the
+# longest (recording a decision) has under two hundred fields, and its longest field is 8,000 characters.
+FORM_FILES = 0
+FORM_FIELDS = 500
+FORM_FIELD_BYTES = 96 * KiB
+
 # The one place a route is allowed a larger body than its channel's default.
 LARGER_BODIES: dict[tuple[str, str], int] = {
     ("POST", "/api/v1/decisions"): RECORD_BODY,
