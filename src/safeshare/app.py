@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.responses import Response
+from starlette.types import Scope
 
 from safeshare import __version__
 from safeshare.api.app import configure_api
+from safeshare.api.errors import body_refused
 from safeshare.http_security import SecurityHeaders
+from safeshare.request_limits import BodyRefused, BoundedBodies, is_api_path
 from safeshare.services import SafeShare
 from safeshare.settings import Settings, load_settings
 from safeshare.store.engine import check_reachable, make_engine
 from safeshare.web import configure_web
+from safeshare.web.errors import body_refused_page
 
 
 def create_app(settings: Settings | None = None, services: SafeShare | None = None) -> FastAPI:
@@ -31,5 +36,12 @@ def create_app(settings: Settings | None = None, services: SafeShare | None = No
     app.state.settings = settings
     configure_api(app)
     configure_web(app, settings)
-    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)
+    app.add_middleware(
+        BoundedBodies, refuse=_refusal, idle_seconds=settings.body_idle_seconds, total_seconds=settings.body_total_seconds
+    )
+    app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)  # outermost, so refusals carry the headers too
     return app
+
+
+def _refusal(scope: Scope, refused: BodyRefused) -> Response:
+    return body_refused(refused) if is_api_path(scope["path"]) else body_refused_page(scope, refused)

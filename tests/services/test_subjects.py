@@ -47,6 +47,22 @@ def test_search_finds_only_visible_subjects(world):
     assert by_nhs.total == 1
 
 
+def test_wildcards_in_a_search_match_only_themselves(world):
+    """`%` and `_` are LIKE's wildcards and `\\` PostgreSQL's default escape: typed into a search, each is a
+    character of a name, so `%` does not list every child the agency holds."""
+    a = world.actor("practitioner_a")
+    named = {
+        "%": world.services.subjects.add_subject(a, child_details("Per%cy", "Example")).id,
+        "_": world.services.subjects.add_subject(a, child_details("Jo", "O_Neill")).id,
+        "\\": world.services.subjects.add_subject(a, child_details("Back\\slash", "Example")).id,
+    }
+    for term, subject_id in named.items():
+        found = world.services.subjects.search(a, SubjectSearch(name=term), PAGE)
+        assert [s.id for s in found.items] == [subject_id], term
+    assert world.services.subjects.search(a, SubjectSearch(name="a%e"), PAGE).total == 0  # not Ada Lovelace
+    assert world.services.subjects.search(a, SubjectSearch(name="l_velace"), PAGE).total == 0
+
+
 def test_every_read_of_a_subject_is_in_the_access_log(world):
     subject_id = world.subjects["child_a"].id
     world.services.subjects.view_subject(world.actor("practitioner_a"), subject_id)

@@ -18,6 +18,7 @@ from safeshare.domain.errors import (
     NotFound,
     SafeShareError,
 )
+from safeshare.request_limits import BodyRefused
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,11 @@ STATUS = {InvalidInput: 422, NotFound: 404, Forbidden: 403, Conflict: 409, Authe
 
 def problem_body(message: str, problems: list[dict]) -> dict:
     return {"detail": message, "errors": problems}
+
+
+def body_refused(refused: BodyRefused) -> JSONResponse:
+    """A body refused before the route saw it (request_limits.py): too large, too slow, or badly framed."""
+    return JSONResponse(problem_body(refused.problem, [{"field": "body", "problem": refused.problem}]), status_code=refused.status)
 
 
 def describe_validation_errors(errors) -> list[dict]:

@@ -13,6 +13,7 @@ from starlette.datastructures import FormData
 from safeshare.domain.errors import AuthenticationFailed
 from safeshare.domain.people import Person
 from safeshare.domain.permissions import Permission
+from safeshare.request_limits import FORM_FIELD_BYTES, FORM_FIELDS, FORM_FILES
 from safeshare.services import SafeShare
 from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Actor, Channel
@@ -74,7 +75,8 @@ def signed_in(request: Request) -> Page:
 
 
 async def read_form(request: Request) -> FormData:
-    return await request.form()
+    """The posted form; too many fields, too long a field or any file is a 400 (request_limits.py)."""
+    return await request.form(max_files=FORM_FILES, max_fields=FORM_FIELDS, max_part_size=FORM_FIELD_BYTES)
 
 
 def posted_form(page: Annotated[Page, Depends(signed_in)], data: Annotated[FormData, Depends(read_form)]) -> Form:

@@ -11,10 +11,12 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Scope
 
 from safeshare.domain.errors import AuthenticationFailed, Forbidden, NotFound, SafeShareError
 from safeshare.web import cookies
 from safeshare.domain.permissions import Permission
+from safeshare.request_limits import BodyRefused, is_api_path
 from safeshare.web.context import SignInRequired, optional_page, redirect, render, settings_of, sign_in_url
 from safeshare.web.csrf import CsrfRefused
 from safeshare.web.forms import sentence
@@ -23,7 +25,20 @@ log = logging.getLogger(__name__)
 
 
 def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or request.url.path == "/api"
+    return is_api_path(request.url.path)
+
+
+_BODY_REFUSED = {
+    413: "What you sent was too large: this page takes at most {kb} KB. Nothing was saved. Go back, shorten what you typed and try again.",
+    408: "What you sent did not arrive in time, so nothing was saved. Go back and try again.",
+    400: "What you sent could not be read, so nothing was saved. Go back and try again.",
+}
+
+
+def body_refused_page(scope: Scope, refused: BodyRefused) -> Response:
+    """A form refused before the route saw it (request_limits.py): too large, too slow, or badly framed."""
+    message = _BODY_REFUSED[refused.status].format(kb=refused.limit // 1024)
+    return render(Request(scope), "errors/problem.html", status_code=refused.status, message=message)
 
 
 def _sign_in_again(request: Request, reason: str | None) -> Response:

@@ -83,11 +83,11 @@ class SubjectRepository:
         conditions = [subjects.c.id.in_(visible_ids)]
         if name:
             for word in name.lower().split():
-                pattern = f"%{word}%"
+                # autoescape: the word's own %, _ and escape character are literal, with an explicit ESCAPE.
                 conditions.append(
                     or_(
-                        func.lower(subjects.c.given_name).like(pattern),
-                        func.lower(subjects.c.family_name).like(pattern),
+                        func.lower(subjects.c.given_name).contains(word, autoescape=True),
+                        func.lower(subjects.c.family_name).contains(word, autoescape=True),
                     )
                 )
         if date_of_birth:
