@@ -20,6 +20,8 @@ _INSERT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 def insert_unless_taken(connection: Connection, table: Table, values: dict) -> bool:
     """Insert the row unless one of its unique keys is taken (also by a row committed meanwhile); say whether it was."""
     statement = _INSERT[connection.dialect.name](table).values(**values).on_conflict_do_nothing()
+    # An INSERT's row count is kept only when asked for (SQLAlchemy keeps it for UPDATE and DELETE).
+    statement = statement.execution_options(preserve_rowcount=True)
     return connection.execute(statement).rowcount == 1
 
 
