@@ -22,6 +22,7 @@ from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 
 NO_GRANT = "grant_id: no break-glass access of your agency has this id"
+ALREADY_REVIEWED = "this emergency access has already been reviewed"
 
 
 class BreakGlassService(Service):
@@ -34,6 +35,9 @@ class BreakGlassService(Service):
             raise NotFound(NOT_VISIBLE)  # the answer used everywhere, so break-glass cannot probe which ids exist
         if uow.subjects.is_held_by(request.subject_id, actor.agency_id):
             raise Conflict.of("subject_id", "your agency already holds this subject: no emergency access is needed")
+        # One person's openings are taken in turn (a row lock on PostgreSQL), so two at the same moment cannot
+        # both find no live grant and open two.
+        uow.people.lock(actor.person_id)
         current = uow.break_glass.latest(actor.person_id, actor.agency_id, request.subject_id)
         if current is not None and current.active_at(now):
             raise Conflict.of("subject_id", f"you already have emergency access to this subject until {current.expires_at:%H:%M} UTC")
@@ -90,7 +94,8 @@ class BreakGlassService(Service):
         if grant.person_id == actor.person_id:
             raise InvalidInput.of("grant_id", "someone else must review your own emergency access")
         if grant.review is not None:
-            raise Conflict.of("grant_id", "this emergency access has already been reviewed")
+            raise Conflict.of("grant_id", ALREADY_REVIEWED)
         now = self.now()
-        uow.break_glass.review(grant, review, actor.person_id, now)
+        if not uow.break_glass.review(grant, review, actor.person_id, now):
+            raise Conflict.of("grant_id", ALREADY_REVIEWED)
         return uow.break_glass.get(grant_id)

@@ -51,6 +51,8 @@ from safeshare.store.unit_of_work import UnitOfWork
 
 NO_CONSENT = "consent_id: no consent in your agency's register has this id"
 NO_CONFLICT = "conflict_id: no consent conflict of your agency has this id"
+NO_LONGER_GIVEN = "this consent was changed at the same moment and is no longer given: look at it again"
+ALREADY_RESOLVED = "this conflict has already been resolved"
 # Clocks differ a little between devices; a consent "obtained" further in the future than this is a mistake.
 
 
@@ -210,7 +212,11 @@ class ConsentService(Service):
             recorded_at=now,
             source_identifier=source_identifier,
         )
+        # The conflicts are looked for after `add` has taken the consents ledger's lock, so two consents recorded
+        # for one child at the same moment see each other and a disagreement between them is raised.
         record = uow.consents.add(record)
+        if record is None:
+            raise Conflict.of("identifier", "this Consent was already imported into your agency's register")
         return ConsentRecorded(consent=record, conflicts_raised=tuple(self._raise_conflicts(uow, actor, record, now)))
 
     def _check(self, uow: UnitOfWork, actor: Actor, submitted: ConsentInput, now: dt.datetime) -> None:
@@ -258,7 +264,8 @@ class ConsentService(Service):
         if withdrawn_at < consent.input.obtained_at:
             raise InvalidInput.of("withdrawn_at", "cannot be before the consent was obtained")
         stored = Withdrawal(withdrawn_at=withdrawn_at, how=withdrawal.how, note=withdrawal.note, recorded_by=actor.person_id, recorded_at=now)
-        uow.consents.withdraw(consent_id, consent.input.subject_id, stored)
+        if not uow.consents.withdraw(consent_id, consent.input.subject_id, stored):
+            raise Conflict.of("consent_id", NO_LONGER_GIVEN)
         return consent.model_copy(update={"status": ConsentStatus.WITHDRAWN, "withdrawal": stored})
 
     @use_case(Permission.CONSENT_RECORD)
@@ -282,10 +289,9 @@ class ConsentService(Service):
             reviewed_by=actor.person_id,
             reviewed_at=now,
         )
-        uow.consents.review(consent, review)
-        reviewed = consent.model_copy(
-            update={"reviews": (*consent.reviews, review), "review_by": review.next_review_by or consent.review_by}
-        )
+        reviewed = uow.consents.review(consent, review)
+        if reviewed is None:
+            raise Conflict.of("consent_id", NO_LONGER_GIVEN)
         if not still_valid:
             reviewed = self._withdraw(uow, actor, reviewed, WithdrawalInput(how=submitted.how, note=review.note))
         return reviewed
@@ -353,11 +359,12 @@ class ConsentService(Service):
         if conflict is None or conflict.agency_id != actor.agency_id:
             raise NotFound(NO_CONFLICT)
         if conflict.resolved_at is not None:
-            raise Conflict.of("conflict_id", "this conflict has already been resolved")
+            raise Conflict.of("conflict_id", ALREADY_RESOLVED)
         if resolution.prevailing_consent_id and resolution.prevailing_consent_id not in conflict.consent_ids:
             raise InvalidInput.of("prevailing_consent_id", "must be one of the consent decisions in this conflict")
         now = self.now()
-        uow.consents.resolve_conflict(conflict, resolution, actor.person_id, now)
+        if not uow.consents.resolve_conflict(conflict, resolution, actor.person_id, now):
+            raise Conflict.of("conflict_id", ALREADY_RESOLVED)
         return conflict.model_copy(
             update={
                 "resolved_at": now,
@@ -399,7 +406,7 @@ class ConsentService(Service):
             stored = Withdrawal(withdrawn_at=withdrawn_at, how=withdrawal.how, note=withdrawal.note, recorded_by=actor.person_id, recorded_at=now)
         recorded = self._record(uow, actor, submitted, identifiers[0] if identifiers else None)
         if stored is not None:
-            uow.consents.withdraw(recorded.consent.id, submitted.subject_id, stored)
+            uow.consents.withdraw(recorded.consent.id, submitted.subject_id, stored)  # just recorded as given: it matches
             recorded = recorded.model_copy(
                 update={"consent": recorded.consent.model_copy(update={"status": ConsentStatus.WITHDRAWN, "withdrawal": stored})}
             )

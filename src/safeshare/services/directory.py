@@ -12,6 +12,9 @@ from safeshare.services.passwords import hash_password, check_password_strength
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 
+AGENCY_NAME_TAKEN = "an agency with this name already exists"
+EMAIL_TAKEN = "a person with this email address already exists"
+
 _GOVERNANCE_ROLE_NEEDED = {
     "lead_information_officer_id": Role.INFORMATION_GOVERNANCE_LEAD,
     "caldicott_guardian_id": Role.CALDICOTT_GUARDIAN,
@@ -23,19 +26,20 @@ class DirectoryService(Service):
     @use_case(Permission.AGENCIES_MANAGE)
     def add_agency(self, uow: UnitOfWork, actor: Actor, details: AgencyDetails) -> Agency:
         if uow.agencies.name_taken(details.name):
-            raise Conflict.of("name", "an agency with this name already exists")
+            raise Conflict.of("name", AGENCY_NAME_TAKEN)
         agency = Agency(id=new_id(), details=details)
-        uow.agencies.add(agency, self.now())
+        if not uow.agencies.add(agency, self.now()):
+            raise Conflict.of("name", AGENCY_NAME_TAKEN)
         return agency
 
     @use_case(Permission.AGENCIES_MANAGE)
     def change_agency(self, uow: UnitOfWork, actor: Actor, agency_id: str, details: AgencyDetails) -> Agency:
         agency = _agency(uow, agency_id)
         if uow.agencies.name_taken(details.name, except_id=agency_id):
-            raise Conflict.of("name", "an agency with this name already exists")
-        changed = agency.model_copy(update={"details": details})
-        uow.agencies.save(changed)
-        return changed
+            raise Conflict.of("name", AGENCY_NAME_TAKEN)
+        if not uow.agencies.save_details(agency_id, details):
+            raise Conflict.of("name", AGENCY_NAME_TAKEN)
+        return _agency(uow, agency_id)
 
     @use_case(Permission.AGENCIES_MANAGE)
     def name_governance_roles(self, uow: UnitOfWork, actor: Actor, agency_id: str, roles: GovernanceRoles) -> Agency:
@@ -52,9 +56,8 @@ class DirectoryService(Service):
                 raise InvalidInput.of(field, f"this person does not hold the role {needed_role.value}")
         if roles.caldicott_guardian_id and not agency.needs_caldicott_guardian:
             raise InvalidInput.of("caldicott_guardian_id", "only health and social care agencies name a Caldicott guardian")
-        changed = agency.model_copy(update={"governance": roles})
-        uow.agencies.save(changed)
-        return changed
+        uow.agencies.save_governance(agency_id, roles)
+        return _agency(uow, agency_id)
 
     @use_case(Permission.AGENCIES_READ)
     def get_agency(self, uow: UnitOfWork, actor: Actor, agency_id: str) -> Agency:
@@ -68,38 +71,40 @@ class DirectoryService(Service):
     def add_person(self, uow: UnitOfWork, actor: Actor, details: PersonDetails, password: str | None = None) -> Person:
         _agency(uow, details.agency_id, field="agency_id")
         if uow.people.id_for_email(details.email):
-            raise Conflict.of("email", "a person with this email address already exists")
+            raise Conflict.of("email", EMAIL_TAKEN)
         password_hash = None
         if password is not None:
             check_password_strength(password)
             password_hash = hash_password(password)
         person = Person(id=new_id(), details=details)
-        uow.people.add(person, password_hash, self.now())
+        if not uow.people.add(person, password_hash, self.now()):
+            raise Conflict.of("email", EMAIL_TAKEN)
         return person
 
     @use_case(Permission.PEOPLE_MANAGE)
     def change_person(self, uow: UnitOfWork, actor: Actor, person_id: str, details: PersonDetails) -> Person:
+        uow.people.lock(person_id)  # changes to one person are made in turn, so the roles compared below are current
         person = _person(uow, person_id)
         _agency(uow, details.agency_id, field="agency_id")
         owner = uow.people.id_for_email(details.email)
         if owner and owner != person_id:
-            raise Conflict.of("email", "a person with this email address already exists")
-        changed = person.model_copy(update={"details": details})
-        uow.people.save(changed)
+            raise Conflict.of("email", EMAIL_TAKEN)
+        if not uow.people.save_details(person_id, details):
+            raise Conflict.of("email", EMAIL_TAKEN)
+        changed = _person(uow, person_id)
         if changed.agency_id != person.agency_id or changed.roles != person.roles:
             uow.sessions.remove_all_for(person_id)  # access follows the agency and roles, so sign in again
         return changed
 
     @use_case(Permission.PEOPLE_MANAGE)
     def set_disabled(self, uow: UnitOfWork, actor: Actor, person_id: str, disabled: bool) -> Person:
-        person = _person(uow, person_id)
+        _person(uow, person_id)
         if disabled and person_id == actor.person_id:
             raise InvalidInput.of("person_id", "you cannot disable your own account")
-        changed = person.model_copy(update={"disabled": disabled})
-        uow.people.save(changed)
+        uow.people.set_disabled(person_id, disabled)
         if disabled:
             uow.sessions.remove_all_for(person_id)
-        return changed
+        return _person(uow, person_id)
 
     @use_case(Permission.PEOPLE_MANAGE)
     def set_password(self, uow: UnitOfWork, actor: Actor, person_id: str, password: str) -> None:

@@ -34,6 +34,7 @@ from safeshare.store.repositories.requests import StoredRequest
 from safeshare.store.unit_of_work import UnitOfWork
 
 NO_REQUEST = "request_id: no request you may see has this id"
+CLOSED_MEANWHILE = "this request was answered or withdrawn at the same moment: look at it again"
 
 
 def respond_within(settings, urgency: Urgency) -> dt.timedelta:
@@ -87,6 +88,12 @@ def _is_target(actor: Actor, stored: StoredRequest) -> bool:
     if stored.target_agency_id != actor.agency_id or not actor.may(Permission.REQUESTS_ANSWER):
         return False
     return stored.target_person_id in (None, actor.person_id) or actor.may(Permission.OVERSIGHT_READ)
+
+
+def _require_closed(closed: bool) -> None:
+    """Refuse (so the whole answer, decision and disclosure included, is rolled back) if someone closed it first."""
+    if not closed:
+        raise Conflict.of("request_id", CLOSED_MEANWHILE)
 
 
 class RequestService(Service):
@@ -238,13 +245,16 @@ class RequestService(Service):
                 ),
                 request_id=request_id,
             )
-            uow.requests.answer(request_id, stored.subject_id, RequestStatus.SHARED, actor.person_id, now, decision.reasons, disclosure.decision_id, disclosure.id)
+            closed = uow.requests.answer(
+                request_id, stored.subject_id, RequestStatus.SHARED, actor.person_id, now, decision.reasons, disclosure.decision_id, disclosure.id
+            )
         else:
             if answer.forwarded_items:
                 raise InvalidInput.of("forwarded_items", "a decision not to share sends nothing")
             record = seal_decision(self.context, uow, actor, decision)
             # The reasons go back to the requester, so the decision not to share can be discussed (R11).
-            uow.requests.answer(request_id, stored.subject_id, RequestStatus.REFUSED, actor.person_id, now, decision.reasons, record.id)
+            closed = uow.requests.answer(request_id, stored.subject_id, RequestStatus.REFUSED, actor.person_id, now, decision.reasons, record.id)
+        _require_closed(closed)
         answered = uow.requests.get(request_id)
         self._log_target(uow, actor, [answered], now, "request.answer")
         return _views(uow, [answered], now, target_side=True)[0]
@@ -258,7 +268,7 @@ class RequestService(Service):
                 "request_id", "your agency holds this subject: answer through the decision aid (share, or refuse with reasons)"
             )
         now = self.now()
-        uow.requests.answer(request_id, stored.subject_id, RequestStatus.NOT_HELD, actor.person_id, now, answer.note)
+        _require_closed(uow.requests.answer(request_id, stored.subject_id, RequestStatus.NOT_HELD, actor.person_id, now, answer.note))
         answered = uow.requests.get(request_id)
         self._log_target(uow, actor, [answered], now, "request.answer")
         return _views(uow, [answered], now, target_side=True)[0]
@@ -274,5 +284,5 @@ class RequestService(Service):
         if not reason.strip():
             raise InvalidInput.of("reason", "say why the request is withdrawn")
         now = self.now()
-        uow.requests.answer(request_id, stored.subject_id, RequestStatus.CANCELLED, actor.person_id, now, reason.strip()[:2000])
+        _require_closed(uow.requests.answer(request_id, stored.subject_id, RequestStatus.CANCELLED, actor.person_id, now, reason.strip()[:2000]))
         return _views(uow, [uow.requests.get(request_id)], now, target_side=False)[0]

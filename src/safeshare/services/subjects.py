@@ -44,24 +44,20 @@ class SubjectService(Service):
     @use_case(Permission.SUBJECTS_WRITE)
     def add_subject(self, uow: UnitOfWork, actor: Actor, details: SubjectDetails) -> Subject:
         """Record a child or adult as held by the actor's agency."""
-        if details.nhs_number and uow.subjects.id_with_nhs_number(details.nhs_number):
-            raise Conflict.of("nhs_number", "a person with this NHS number is already recorded: ask your information governance lead to link your agency to them")
-        if details.unique_pupil_number and uow.subjects.id_with_upn(details.unique_pupil_number):
-            raise Conflict.of("unique_pupil_number", "a pupil with this number is already recorded: ask your information governance lead to link your agency to them")
+        _refuse_numbers_taken(uow, details)
         subject = Subject(id=new_id(), details=details, held_by=frozenset({actor.agency_id}))
-        uow.subjects.add(subject, actor.person_id, self.now())
+        if not uow.subjects.add(subject, actor.person_id, self.now()):
+            _refuse_numbers_taken(uow, details)  # recorded by someone else at the same moment
+            raise Conflict("this person was recorded by someone else at the same moment")
         return subject
 
     @use_case(Permission.SUBJECTS_WRITE)
     def change_subject(self, uow: UnitOfWork, actor: Actor, subject_id: str, details: SubjectDetails) -> Subject:
         require_holder(uow, actor, subject_id)
-        for field, owner in (
-            ("nhs_number", details.nhs_number and uow.subjects.id_with_nhs_number(details.nhs_number)),
-            ("unique_pupil_number", details.unique_pupil_number and uow.subjects.id_with_upn(details.unique_pupil_number)),
-        ):
-            if owner and owner != subject_id:
-                raise Conflict.of(field, "another person is already recorded with this number")
-        uow.subjects.save_details(subject_id, details)
+        _refuse_numbers_taken(uow, details, subject_id)
+        if not uow.subjects.save_details(subject_id, details):
+            _refuse_numbers_taken(uow, details, subject_id)  # given to someone else at the same moment
+            raise Conflict("this number was given to someone else at the same moment")
         return uow.subjects.get(subject_id)
 
     @use_case(Permission.SUBJECTS_LINK)
@@ -74,9 +70,8 @@ class SubjectService(Service):
         require_holder(uow, actor, subject_id)
         if uow.agencies.get(agency_id) is None:
             raise InvalidInput.of("agency_id", "no agency has this id")
-        if uow.subjects.is_held_by(subject_id, agency_id):
+        if uow.subjects.is_held_by(subject_id, agency_id) or not uow.subjects.add_holder(subject_id, agency_id, self.now()):
             raise Conflict.of("agency_id", "this agency already holds the subject")
-        uow.subjects.add_holder(subject_id, agency_id, self.now())
         return SubjectHolders(id=subject_id, held_by=uow.subjects.get(subject_id).held_by)
 
     @use_case(Permission.SUBJECTS_READ)
@@ -113,9 +108,25 @@ class SubjectService(Service):
         for field in ("person_id", "child_id"):
             if not uow.subjects.is_held_by(getattr(details, field), actor.agency_id):
                 raise InvalidInput.of(field, "no subject your agency holds has this id")
-        if uow.subjects.relationship_exists(details):
-            raise Conflict.of("kind", "this relationship is already recorded")
         relationship = Relationship(id=new_id(), details=details)
-        uow.subjects.add_relationship(relationship, actor.person_id, self.now())
+        if uow.subjects.relationship_exists(details) or not uow.subjects.add_relationship(relationship, actor.person_id, self.now()):
+            raise Conflict.of("kind", "this relationship is already recorded")
         return relationship
 
+
+
+def _refuse_numbers_taken(uow: UnitOfWork, details: SubjectDetails, subject_id: str | None = None) -> None:
+    """Refuse an NHS number or unique pupil number already recorded for someone else."""
+    new = subject_id is None
+    for field, owner in (
+        ("nhs_number", details.nhs_number and uow.subjects.id_with_nhs_number(details.nhs_number)),
+        ("unique_pupil_number", details.unique_pupil_number and uow.subjects.id_with_upn(details.unique_pupil_number)),
+    ):
+        if owner and owner != subject_id:
+            raise Conflict.of(field, _TAKEN_NEW[field] if new else "another person is already recorded with this number")
+
+
+_TAKEN_NEW = {
+    "nhs_number": "a person with this NHS number is already recorded: ask your information governance lead to link your agency to them",
+    "unique_pupil_number": "a pupil with this number is already recorded: ask your information governance lead to link your agency to them",
+}

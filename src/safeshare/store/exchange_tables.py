@@ -33,12 +33,27 @@ consents = Table(
     Column("recorded_by", ID, ForeignKey("people.id"), nullable=False),
     Column("recorded_at", UTCDateTime(), nullable=False),
     Column("withdrawal", JSON),
-    Column("reviews", JSON),  # reviews of given consent, oldest first; review_by holds the latest date set
     Column("source_identifier", String(500)),  # a FHIR import's identifier, so it is not imported twice
     Column("ledger_seq", Integer),
     Index("ix_consents_agency_subject", "agency_id", "subject_id"),
     Index("ix_consents_agency_status_review", "agency_id", "status", "review_by"),
     Index("ix_consents_agency_source", "agency_id", "source_identifier", unique=True),
+)
+
+# Reviews of given consent, one row each and never changed: two reviews recorded at the same moment both stand.
+# The consent's review_by holds the date the latest review set; ledger_seq orders them as the ledger does.
+consent_reviews = Table(
+    "consent_reviews",
+    metadata,
+    Column("consent_id", ID, ForeignKey("consents.id"), primary_key=True),
+    Column("ledger_seq", Integer, primary_key=True, autoincrement=False),
+    Column("outcome", String(20), nullable=False),
+    Column("confirmed_with", Text, nullable=False),
+    Column("how", String(40), nullable=False),
+    Column("next_review_by", Date),
+    Column("note", Text, nullable=False),
+    Column("reviewed_by", ID, ForeignKey("people.id"), nullable=False),
+    Column("reviewed_at", UTCDateTime(), nullable=False),
 )
 
 consent_conflicts = Table(

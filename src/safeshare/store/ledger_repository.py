@@ -30,6 +30,7 @@ from safeshare.ledger.encoding import check_log_name
 from safeshare.ledger.entry import GENESIS_CHAIN, LedgerEntry, NewEntry, seal_entries
 from safeshare.ledger.merkle import tree_root
 from safeshare.ledger.verify import PublicKeyLike, VerificationReport, verify_entries
+from safeshare.store.conditional import insert_unless_taken
 from safeshare.store.ledger_tables import ledger_checkpoints, ledger_entries
 
 _t = ledger_entries.c
@@ -143,14 +144,18 @@ class LedgerRepository:
         return len(hashes), tree_root(hashes)
 
     def save_checkpoint(self, checkpoint: Checkpoint) -> None:
-        self._connection.execute(
-            ledger_checkpoints.insert().values(
+        """Keep the checkpoint. The same tree head signed at the same instant is the same checkpoint (Ed25519
+        signatures are deterministic), so one saved already, also at the same moment, is left as it is."""
+        insert_unless_taken(
+            self._connection,
+            ledger_checkpoints,
+            dict(
                 log=checkpoint.log,
                 tree_size=checkpoint.tree_size,
                 signed_at=checkpoint.timestamp,
                 root_hash=checkpoint.root_hash,
                 note=checkpoint.text,
-            )
+            ),
         )
 
     def checkpoints(self, log: str) -> list[Checkpoint]:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     event,
 )
 
+from safeshare.store.exchange_tables import consent_reviews
 from safeshare.store.metadata import metadata
 from safeshare.store.tables import access_log_subjects, decision_subjects, decisions
 
@@ -67,7 +68,9 @@ ledger_checkpoints = Table(
 LEDGER_TABLES = (ledger_entries.name, ledger_checkpoints.name)
 # Insert-only indexes of the decisions and access ledgers (no UPDATE or DELETE anywhere in the application).
 LEDGER_INDEX_TABLES = (decisions.name, decision_subjects.name, access_log_subjects.name)
-PROTECTED_TABLES = LEDGER_TABLES + LEDGER_INDEX_TABLES
+# History kept beside a ledger, one row per event and never changed (two reviews at the same moment both stand).
+HISTORY_TABLES = (consent_reviews.name,)
+PROTECTED_TABLES = LEDGER_TABLES + LEDGER_INDEX_TABLES + HISTORY_TABLES
 
 
 def _sqlite_ddl(table: str) -> list[str]:
@@ -137,5 +140,5 @@ def _protect_on_create(table: Table) -> None:
     event.listen(table, "after_drop", DDL(drop_function).execute_if(dialect="postgresql"))
 
 
-for _table in (ledger_entries, ledger_checkpoints, decisions, decision_subjects, access_log_subjects):
+for _table in (ledger_entries, ledger_checkpoints, decisions, decision_subjects, access_log_subjects, consent_reviews):
     _protect_on_create(_table)

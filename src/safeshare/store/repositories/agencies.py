@@ -7,6 +7,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from safeshare.domain.agencies import Agency, AgencyDetails, GovernanceRoles
 from safeshare.domain.paging import Page, PageRequest
+from safeshare.store.conditional import insert_unless_taken, unless_taken
 from safeshare.store.tables import agencies
 
 
@@ -33,11 +34,19 @@ class AgencyRepository:
         self._db = connection
         self._known: set[str] = set()  # found in this unit of work; agencies are never deleted
 
-    def add(self, agency: Agency, now: dt.datetime) -> None:
-        self._db.execute(insert(agencies).values(id=agency.id, created_at=now, **_columns(agency)))
+    def add(self, agency: Agency, now: dt.datetime) -> bool:
+        """Add the agency unless its name is taken (checked by the insert itself); say whether it was added."""
+        return insert_unless_taken(self._db, agencies, dict(id=agency.id, created_at=now, **_columns(agency)))
 
-    def save(self, agency: Agency) -> None:
-        self._db.execute(update(agencies).where(agencies.c.id == agency.id).values(**_columns(agency)))
+    def save_details(self, agency_id: str, details: AgencyDetails) -> bool:
+        """Replace the agency's details, not its governance roles (which may be named at the same moment); False
+        (nothing written) if the name is another agency's."""
+        statement = update(agencies).where(agencies.c.id == agency_id).values(**details.model_dump(mode="json"))
+        return unless_taken(self._db, statement)
+
+    def save_governance(self, agency_id: str, roles: GovernanceRoles) -> None:
+        """Name the governance roles, and nothing else (the details may be changing at the same moment)."""
+        self._db.execute(update(agencies).where(agencies.c.id == agency_id).values(**roles.model_dump()))
 
     def get(self, agency_id: str) -> Agency | None:
         row = self._db.execute(select(agencies).where(agencies.c.id == agency_id)).first()

@@ -91,15 +91,19 @@ class BreakGlassRepository:
         )
         return Page(items=[_grant(r) for r in rows], total=total, offset=page.offset, limit=page.limit)
 
-    def review(self, grant: BreakGlassGrant, review: BreakGlassReviewInput, by: str, at: dt.datetime) -> None:
+    def review(self, grant: BreakGlassGrant, review: BreakGlassReviewInput, by: str, at: dt.datetime) -> bool:
+        """Record the review of a grant nobody has reviewed yet, and seal it; False (nothing written) otherwise."""
         grant_id = grant.id
+        changed = self._db.execute(
+            update(break_glass_grants)
+            .where(b.id == grant_id, b.reviewed_at.is_(None))
+            .values(reviewed_at=at, reviewed_by=by, review_outcome=review.outcome.value, review_note=review.note)
+        ).rowcount
+        if not changed:
+            return False
         self._ledger.append(
             BREAK_GLASS_LOG,
             "break_glass.reviewed",
             {"grant_id": grant_id, "subject_ids": [grant.subject_id], "by": by, "at": at.isoformat(), **review.model_dump(mode="json")},
         )
-        self._db.execute(
-            update(break_glass_grants)
-            .where(b.id == grant_id)
-            .values(reviewed_at=at, reviewed_by=by, review_outcome=review.outcome.value, review_note=review.note)
-        )
+        return True

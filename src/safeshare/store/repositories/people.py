@@ -7,6 +7,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
+from safeshare.store.conditional import insert_unless_taken, unless_taken
 from safeshare.store.tables import people, person_roles
 
 
@@ -23,10 +24,13 @@ class PersonRepository:
     def __init__(self, connection: Connection):
         self._db = connection
 
-    def add(self, person: Person, password_hash: str | None, now: dt.datetime) -> None:
+    def add(self, person: Person, password_hash: str | None, now: dt.datetime) -> bool:
+        """Add the person unless their email address is taken (checked by the insert itself); say whether added."""
         d = person.details
-        self._db.execute(
-            insert(people).values(
+        added = insert_unless_taken(
+            self._db,
+            people,
+            dict(
                 id=person.id,
                 agency_id=d.agency_id,
                 name=d.name,
@@ -36,19 +40,28 @@ class PersonRepository:
                 failed_sign_ins=0,
                 disabled=person.disabled,
                 created_at=now,
-            )
+            ),
         )
-        self._set_roles(person.id, person.roles)
+        if added:
+            self._set_roles(person.id, person.roles)
+        return added
 
-    def save(self, person: Person) -> None:
-        d = person.details
-        self._db.execute(
-            update(people)
-            .where(people.c.id == person.id)
-            .values(agency_id=d.agency_id, name=d.name, email=d.email, job_title=d.job_title, disabled=person.disabled)
+    def save_details(self, person_id: str, d: PersonDetails) -> bool:
+        """Replace the person's details and roles, and nothing else (not whether the account is disabled, which
+        another administrator may be changing at the same moment); False (nothing written) if the email address
+        is another person's. The UPDATE locks the person's row before the roles are replaced, so two of these replace
+        them in turn rather than leave a mixture."""
+        statement = update(people).where(people.c.id == person_id).values(
+            agency_id=d.agency_id, name=d.name, email=d.email, job_title=d.job_title
         )
-        self._db.execute(delete(person_roles).where(person_roles.c.person_id == person.id))
-        self._set_roles(person.id, person.roles)
+        if not unless_taken(self._db, statement):
+            return False
+        self._db.execute(delete(person_roles).where(person_roles.c.person_id == person_id))
+        self._set_roles(person_id, d.roles)
+        return True
+
+    def set_disabled(self, person_id: str, disabled: bool) -> None:
+        self._db.execute(update(people).where(people.c.id == person_id).values(disabled=disabled))
 
     def _set_roles(self, person_id: str, roles: frozenset[Role]) -> None:
         self._db.execute(insert(person_roles), [{"person_id": person_id, "role": r.value} for r in sorted(roles)])
@@ -56,6 +69,11 @@ class PersonRepository:
     def get(self, person_id: str) -> Person | None:
         row = self._db.execute(select(people).where(people.c.id == person_id)).first()
         return self._people([row])[0] if row else None
+
+    def lock(self, person_id: str) -> None:
+        """Hold the person's row until the transaction ends (SELECT ... FOR UPDATE; SQLite's write lock already
+        serialises every transaction), for a check-then-insert that no conditional UPDATE can guard."""
+        self._db.execute(select(people.c.id).where(people.c.id == person_id).with_for_update())
 
     def id_for_email(self, email: str) -> str | None:
         return self._db.execute(select(people.c.id).where(people.c.email == email.lower())).scalar_one_or_none()

@@ -76,7 +76,23 @@ class RequestRepository:
         reasons: str | None,
         decision_id: int | None = None,
         disclosure_id: str | None = None,
-    ) -> None:
+    ) -> bool:
+        """Close an open request (answered, refused, not held or withdrawn) and seal that; False (nothing
+        written) if it is no longer open: the UPDATE checks the status, so two answers at once cannot both land."""
+        changed = self._db.execute(
+            update(information_requests)
+            .where(r.id == request_id, r.status == RequestStatus.OPEN.value)
+            .values(
+                status=status.value,
+                answered_at=at,
+                answered_by=by,
+                answer_reasons=reasons,
+                decision_id=decision_id,
+                disclosure_id=disclosure_id,
+            )
+        ).rowcount
+        if not changed:
+            return False
         self._ledger.append(
             REQUESTS_LOG,
             f"request.{status.value}",
@@ -91,18 +107,7 @@ class RequestRepository:
                 "disclosure_id": disclosure_id,
             },
         )
-        self._db.execute(
-            update(information_requests)
-            .where(r.id == request_id)
-            .values(
-                status=status.value,
-                answered_at=at,
-                answered_by=by,
-                answer_reasons=reasons,
-                decision_id=decision_id,
-                disclosure_id=disclosure_id,
-            )
-        )
+        return True
 
     def _page(self, where, order, page: PageRequest) -> Page[StoredRequest]:
         total = self._db.execute(select(func.count()).select_from(information_requests).where(*where)).scalar_one()

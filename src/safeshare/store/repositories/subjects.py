@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
 
 from safeshare.domain.paging import Page, PageRequest
+from safeshare.store.conditional import insert_unless_taken, unless_taken
 from safeshare.domain.subjects import Address, Relationship, RelationshipDetails, Subject, SubjectDetails
 from safeshare.store.tables import relationships, subject_holders, subjects
 
@@ -27,16 +28,23 @@ class SubjectRepository:
         # once held stays held: asking again within the transaction needs no query.
         self._held: set[tuple[str, str]] = set()
 
-    def add(self, subject: Subject, created_by: str, now: dt.datetime) -> None:
-        self._db.execute(insert(subjects).values(id=subject.id, created_at=now, created_by=created_by, **_columns(subject.details)))
+    def add(self, subject: Subject, created_by: str, now: dt.datetime) -> bool:
+        """Add the subject unless their NHS number or pupil number is already recorded (checked by the insert
+        itself, so two records of one child made at the same moment cannot both land); say whether added."""
+        values = dict(id=subject.id, created_at=now, created_by=created_by, **_columns(subject.details))
+        if not insert_unless_taken(self._db, subjects, values):
+            return False
         for agency_id in sorted(subject.held_by):
             self.add_holder(subject.id, agency_id, now)
+        return True
 
-    def save_details(self, subject_id: str, details: SubjectDetails) -> None:
-        self._db.execute(update(subjects).where(subjects.c.id == subject_id).values(**_columns(details)))
+    def save_details(self, subject_id: str, details: SubjectDetails) -> bool:
+        """Replace the details; False (nothing written) if the NHS number or pupil number is another person's."""
+        return unless_taken(self._db, update(subjects).where(subjects.c.id == subject_id).values(**_columns(details)))
 
-    def add_holder(self, subject_id: str, agency_id: str, now: dt.datetime) -> None:
-        self._db.execute(insert(subject_holders).values(subject_id=subject_id, agency_id=agency_id, since=now))
+    def add_holder(self, subject_id: str, agency_id: str, now: dt.datetime) -> bool:
+        """Record that the agency holds the subject, unless it already does; say whether it was added."""
+        return insert_unless_taken(self._db, subject_holders, dict(subject_id=subject_id, agency_id=agency_id, since=now))
 
     def get(self, subject_id: str) -> Subject | None:
         row = self._db.execute(select(subjects).where(subjects.c.id == subject_id)).first()
@@ -131,12 +139,10 @@ class SubjectRepository:
 
     # Relationships -------------------------------------------------------------------------------
 
-    def add_relationship(self, relationship: Relationship, recorded_by: str, now: dt.datetime) -> None:
-        self._db.execute(
-            insert(relationships).values(
-                id=relationship.id, recorded_by=recorded_by, recorded_at=now, **relationship.details.model_dump(mode="json")
-            )
-        )
+    def add_relationship(self, relationship: Relationship, recorded_by: str, now: dt.datetime) -> bool:
+        """Record the relationship unless it is already recorded; say whether it was added."""
+        values = dict(id=relationship.id, recorded_by=recorded_by, recorded_at=now, **relationship.details.model_dump(mode="json"))
+        return insert_unless_taken(self._db, relationships, values)
 
     def relationship_exists(self, details: RelationshipDetails) -> bool:
         query = select(relationships.c.id).where(
