@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from safeshare.api.errors import install_error_handlers
+from safeshare.api.health import router as health_router
 from safeshare.api.routes import access, auth, consents, decisions, directory, disclosures, requests, subjects
 
 API_PREFIX = "/api/v1"
@@ -19,4 +20,5 @@ def api_router() -> APIRouter:
 
 def configure_api(app: FastAPI) -> None:
     app.include_router(api_router())
+    app.include_router(health_router)
     install_error_handlers(app)

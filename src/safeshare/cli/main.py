@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,7 @@ from safeshare.cli.decisions import decide, decisions
 from safeshare.cli.exchange import access, break_glass, disclosures, requests
 from safeshare.cli.directory import agencies, people
 from safeshare.cli.ledger import ledger
-from safeshare.cli.runtime import TOKEN_HELP, actor_for, console, engine, reports_errors, services
+from safeshare.cli.runtime import TOKEN_HELP, actor_for, console, engine, errors, reports_errors, services
 from safeshare.cli.subjects import relationships, subjects
 from safeshare.services.accounts import SessionKind
 from safeshare.settings import load_settings
@@ -43,6 +44,59 @@ def db_upgrade() -> None:
 
     upgrade(engine())
     console.print("database is up to date")
+
+
+@db.command("backup")
+@reports_errors
+def db_backup(path: Annotated[Path, typer.Argument(help="A new file to write the backup to (never overwritten).")]) -> None:
+    """Copy the whole database to a signed backup file while it keeps serving, and verify every ledger in the copy.
+
+    The backup holds every record in clear: keep it encrypted, and only where the database itself may be."""
+    from safeshare.services.backups import BackupService
+
+    report = BackupService(engine(), load_settings()).backup(path)
+    _print_ledgers(report.ledgers)
+    if not report.ok:
+        errors.print(f"[red]warning:[/red] backup written to {path}, but a ledger in it does not verify", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"backup written to {path}; every ledger in it verifies", highlight=False)
+
+
+@db.command("restore")
+@reports_errors
+def db_restore(
+    path: Annotated[Path, typer.Argument(help="A backup file made by 'safeshare db backup'.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a database that already holds data.")] = False,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(help="A signed checkpoint kept outside the database ('ledger checkpoint --out'); repeatable."),
+    ] = None,
+    public_key: Annotated[
+        str | None, typer.Option(help="The public key (base64) that signed the backup, if not this installation's.")
+    ] = None,
+) -> None:
+    """Replace the database with a backup, then verify every ledger against the backup and the checkpoints given.
+
+    Stop every server on the database first."""
+    from safeshare.services.backups import BackupService, witnessed_checkpoints
+
+    witnessed = witnessed_checkpoints(checkpoint or [])
+    report = BackupService(engine(), load_settings()).restore(path, force=force, witnessed=witnessed, public_key=public_key)
+    console.print(f"restored the backup made at {report.backed_up_at}", highlight=False)
+    _print_ledgers(report.ledgers)
+    for note in report.notes:
+        errors.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+    for problem in report.problems:
+        errors.print(f"[red]error:[/red] {problem}", highlight=False)
+    if not report.ok:
+        errors.print("[red]the restored database does not verify: do not serve it before finding out why[/red]", highlight=False)
+        raise typer.Exit(1)
+    console.print(f"every ledger verifies{' and agrees with the checkpoints given' if witnessed else ''}", highlight=False)
+
+
+def _print_ledgers(reports) -> None:
+    for report in reports:  # a verified ledger in one line; a failed one with every detail
+        console.print(report.summary() if not report.ok else report.summary().splitlines()[0], highlight=False)
 
 
 @demo.command("load")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from safeshare.services.access_history import AccessHistoryService
 from safeshare.services.accounts import AccountService
@@ -43,6 +44,15 @@ class SafeShare:
         self.disclosures = DisclosureService(self.context)
         self.requests = RequestService(self.context)
         self.timeline = TimelineService(self.context)
+
+    def database_answers(self) -> bool:
+        """Whether the database takes a query now (for the health check; reads and writes nothing)."""
+        try:
+            with self.context.uow_factory() as uow:
+                uow.connection.execute(text("SELECT 1"))
+        except SQLAlchemyError:
+            return False
+        return True
 
     @classmethod
     def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from sqlalchemy import Connection
 
 from safeshare.domain.access import Grant
 from safeshare.domain.decisions import FOLLOWS_ADVICE
@@ -50,17 +51,7 @@ class LedgerService(Service):
     def verify(self, uow: UnitOfWork, actor: Actor, log: Log) -> VerificationReport:
         """Check every entry, the chain, the Merkle root and every checkpoint saved so far; for the decisions
         and access logs, also that the index tables reads and authorisation rely on match the entries."""
-        ledger = LedgerRepository(uow.connection)
-        key = signing_key(self.context.settings).public_key()
-        report = verify_entries(ledger.iter_entries(log.value), ledger.checkpoints(log.value), key, log=log.value)
-        check = _INDEX_CHECKS.get(log)
-        if not report.ok or check is None:
-            return report
-        mismatch = check(ledger.iter_entries(log.value), LedgerIndexRepository(uow.connection))
-        if mismatch is None:
-            return report
-        seq, problem = mismatch
-        return replace(report, ok=False, first_bad_seq=seq, problem=problem)
+        return verify_log(uow.connection, signing_key(self.context.settings).public_key(), log)
 
     @use_case(Permission.LEDGER_VERIFY)
     def checkpoint(self, uow: UnitOfWork, actor: Actor, log: Log) -> Checkpoint:
@@ -105,6 +96,24 @@ class LedgerService(Service):
             checkpoint_path.unlink(missing_ok=True)
             raise
         return report
+
+
+def verify_log(
+    connection: Connection, public_key: Ed25519PublicKey, log: Log, witnessed: Sequence[Checkpoint] = ()
+) -> VerificationReport:
+    """`LedgerService.verify` on any connection (a backup's copy, a restored database), against the checkpoints
+    saved in the database and any `witnessed` ones kept outside it."""
+    ledger = LedgerRepository(connection)
+    checkpoints = [*ledger.checkpoints(log.value), *witnessed]
+    report = verify_entries(ledger.iter_entries(log.value), checkpoints, public_key, log=log.value)
+    check = _INDEX_CHECKS.get(log)
+    if not report.ok or check is None:
+        return report
+    mismatch = check(ledger.iter_entries(log.value), LedgerIndexRepository(connection))
+    if mismatch is None:
+        return report
+    seq, problem = mismatch
+    return replace(report, ok=False, first_bad_seq=seq, problem=problem)
 
 
 # Index cross-checks: every entry has exactly its index rows, and no index row lacks its entry. Each returns
