@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import random
+import secrets
 import statistics
 import tempfile
 import time
@@ -175,7 +176,7 @@ def _authorisation_cost(services: SafeShare, actor, disclosure_id: str) -> tuple
 
 
 def _measure(engine: Engine, url: str, label: str) -> list[dict]:
-    settings = Settings(environment=Environment.TEST, database_url=url)
+    settings = Settings(environment=Environment.TEST, secret_key=secrets.token_urlsafe(32), database_url=url)
     services = SafeShare.build(engine, settings, clock=lambda: NOW)
     metadata.create_all(engine)
     world = build_world(services)

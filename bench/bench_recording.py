@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import tempfile
 import threading
 import time
@@ -52,7 +53,7 @@ def _fresh_postgres() -> str | None:
 
 
 def _service_rate(engine: Engine, url: str, writers: int) -> tuple[float, dict]:
-    services = SafeShare.build(engine, Settings(environment=Environment.TEST, database_url=url))
+    services = SafeShare.build(engine, Settings(environment=Environment.TEST, secret_key=secrets.token_urlsafe(32), database_url=url))
     world = build_world(services)
     submitted = complete_input(world, facts(), Decision.SHARE)
     actor = world.actor("practitioner_a")

@@ -10,7 +10,7 @@ from safeshare.app import create_app
 from safeshare.services import SafeShare
 from safeshare.settings import Environment, Settings
 from tests import databases
-from tests.factories import World, build_world
+from tests.factories import TEST_SECRET_KEY, World, build_world
 
 
 class FrozenClock:
@@ -93,7 +93,7 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(database_url) -> Settings:
-    return Settings(environment=Environment.TEST, database_url=database_url)
+    return Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=database_url)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from safeshare.services import SafeShare
 from safeshare.services.context import Actor, Channel
 
 PASSWORD = "correct horse battery staple"
+# The suite's settings name their secret key: there is no default one.
+TEST_SECRET_KEY = "the test suite's own secret key, used nowhere else"
 
 
 @dataclass

@@ -8,6 +8,7 @@ from safeshare.app import create_app
 from safeshare.guidance import GuidanceError
 from safeshare.services import SafeShare
 from safeshare.settings import Environment, Settings
+from tests.factories import TEST_SECRET_KEY
 
 BROKEN_OVERLAY = """\
 overlay:
@@ -32,7 +33,7 @@ def broken_overlay(tmp_path: Path) -> Path:
 
 def test_a_bad_overlay_in_settings_stops_the_app_at_start_up(tmp_path, engine, database_url):
     overlay = broken_overlay(tmp_path)
-    settings = Settings(environment=Environment.TEST, database_url=database_url, guidance_overlays=[overlay])
+    settings = Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=database_url, guidance_overlays=[overlay])
     with pytest.raises(GuidanceError) as refused:
         create_app(settings, SafeShare.build(engine, settings))
     assert refused.value.file == str(overlay.resolve())

@@ -1,13 +1,95 @@
+import stat
+
 import pytest
 from pydantic import ValidationError
 
-from safeshare.settings import Environment, Settings
+from safeshare.settings import Environment, Settings, UnsafeSettings, ensure_development_secret
 
 STRONG = "x" * 40
 
 
-def test_development_accepts_the_built_in_defaults():
-    assert Settings(environment=Environment.DEVELOPMENT).database_url.startswith("sqlite")
+@pytest.fixture
+def no_secret_file(tmp_path):
+    """Where development would keep its generated secret, in an empty folder of the test's own."""
+    return tmp_path / "var" / "secret_key"
+
+
+def test_development_defaults_to_sqlite_and_has_no_secret_until_one_is_made(no_secret_file):
+    settings = Settings(environment=Environment.DEVELOPMENT, secret_key_file=no_secret_file)
+    assert settings.database_url.startswith("sqlite")
+    assert settings.secret_key is None
+    with pytest.raises(UnsafeSettings, match="SAFESHARE_SECRET_KEY is not set"):
+        settings.secret()
+
+
+@pytest.mark.parametrize("environment", list(Environment))
+def test_no_environment_has_a_public_default_secret(environment, no_secret_file):
+    fields = {"secret_key_file": no_secret_file}
+    if environment is Environment.PRODUCTION:
+        with pytest.raises(ValidationError, match="SAFESHARE_SECRET_KEY must be set"):
+            Settings(environment=environment, ledger_signing_key="k", cookie_secure=True, **fields)
+    else:
+        assert Settings(environment=environment, **fields).secret_key is None
+
+
+def test_the_app_will_not_start_without_a_secret(no_secret_file, database_url):
+    from safeshare.app import create_app
+
+    settings = Settings(environment=Environment.DEVELOPMENT, secret_key_file=no_secret_file, database_url=database_url)
+    with pytest.raises(UnsafeSettings, match="SAFESHARE_SECRET_KEY is not set"):
+        create_app(settings)
+
+
+@pytest.mark.parametrize("environment", list(Environment))
+@pytest.mark.parametrize("secret", ["changeme", "development-only-secret-key-change-me", "short but not 32"])
+def test_a_weak_or_published_secret_is_refused_everywhere(environment, secret):
+    with pytest.raises(ValidationError, match="SAFESHARE_SECRET_KEY must be a random value of at least 32 characters"):
+        Settings(environment=environment, secret_key=secret, ledger_signing_key="k", cookie_secure=True)
+
+
+def test_development_makes_a_random_secret_file_once_and_keeps_it(no_secret_file):
+    settings, made = ensure_development_secret(Settings(environment=Environment.DEVELOPMENT, secret_key_file=no_secret_file))
+    assert made
+    secret = settings.secret()
+    assert len(secret) >= 48
+    assert stat.S_IMODE(no_secret_file.stat().st_mode) == 0o600  # readable by this user only
+    # The next start reads it, without making another.
+    again = Settings(environment=Environment.DEVELOPMENT, secret_key_file=no_secret_file)
+    assert again.secret() == secret
+    assert ensure_development_secret(again) == (again, False)
+    other_file = no_secret_file.with_name("other")
+    other, _ = ensure_development_secret(Settings(environment=Environment.DEVELOPMENT, secret_key_file=other_file))
+    assert other.secret() != secret
+
+
+def test_only_development_reads_or_makes_the_secret_file(no_secret_file):
+    no_secret_file.parent.mkdir(parents=True)
+    no_secret_file.write_text("y" * 48)
+    settings = Settings(environment=Environment.TEST, secret_key_file=no_secret_file)
+    assert settings.secret_key is None
+    assert ensure_development_secret(settings) == (settings, False)
+    with pytest.raises(ValidationError, match="SAFESHARE_SECRET_KEY must be set"):
+        Settings(environment=Environment.PRODUCTION, secret_key_file=no_secret_file, ledger_signing_key="k", cookie_secure=True)
+
+
+@pytest.mark.parametrize("environment", [Environment.DEVELOPMENT, Environment.TEST])
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "safeshare.example"])
+def test_development_and_test_refuse_to_serve_beyond_this_machine(environment, host):
+    with pytest.raises(ValidationError, match=f"will not serve on {host} with {environment.value} settings, which are for this machine only"):
+        Settings(environment=environment, secret_key=STRONG, host=host)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
+def test_development_serves_on_loopback_addresses(host):
+    assert Settings(environment=Environment.DEVELOPMENT, secret_key=STRONG, host=host).host == host
+
+
+def test_production_may_serve_on_any_address():
+    settings = Settings(
+        environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True,
+        database_url="postgresql://db.internal/safeshare", host="0.0.0.0",
+    )
+    assert settings.host == "0.0.0.0"
 
 
 @pytest.mark.parametrize(
@@ -17,6 +99,10 @@ def test_development_accepts_the_built_in_defaults():
         ({"secret_key": "changeme"}, "SAFESHARE_SECRET_KEY"),
         ({"secret_key": STRONG}, "SAFESHARE_LEDGER_SIGNING_KEY"),
         ({"secret_key": STRONG, "ledger_signing_key": "k"}, "SAFESHARE_COOKIE_SECURE"),
+        (
+            {"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True, "database_url": "sqlite:///:memory:"},
+            "SAFESHARE_DATABASE_URL",
+        ),
     ],
 )
 def test_production_refuses_unsafe_defaults(overrides, message):

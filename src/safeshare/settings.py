@@ -1,15 +1,24 @@
-"""Configuration from SAFESHARE_* environment variables; unsafe values are refused outside development."""
+"""Configuration from SAFESHARE_* environment variables; unsafe values are refused.
+
+There is no built-in secret key: production must be given one, and development makes its own random one
+under ./var/ the first time it serves (`ensure_development_secret`), so no installation runs on a value
+anyone can read in this repository.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import os
+import secrets
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEVELOPMENT_SECRET = "development-only-secret-key-change-me"
-_PLACEHOLDERS = {"", "changeme", "change-me", "secret", DEVELOPMENT_SECRET}
+MIN_SECRET_LENGTH = 32
+# Values published somewhere (this repository once shipped the last one as its default): never accepted.
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "development-only-secret-key-change-me"}
 
 
 class Environment(StrEnum):
@@ -27,7 +36,11 @@ class Settings(BaseSettings):
 
     environment: Environment = Environment.DEVELOPMENT
     database_url: str = "sqlite:///var/safeshare.db"
-    secret_key: SecretStr = SecretStr(DEVELOPMENT_SECRET)
+    secret_key: SecretStr | None = Field(
+        default=None, description="A random value of at least 32 characters; development generates one (secret_key_file)."
+    )
+    # Development only: where the generated secret key is kept between runs.
+    secret_key_file: Path = Path("var/secret_key")
     ledger_signing_key: SecretStr | None = Field(
         default=None, description="Base64 of a 32-byte Ed25519 seed that signs ledger checkpoints."
     )
@@ -58,22 +71,81 @@ class Settings(BaseSettings):
     max_request_head_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
 
     @model_validator(mode="after")
-    def _refuse_unsafe_defaults(self) -> Settings:
-        if self.environment is not Environment.PRODUCTION:
-            return self
+    def _refuse_unsafe_values(self) -> Settings:
+        if self.secret_key is None and self.environment is Environment.DEVELOPMENT and self.secret_key_file.is_file():
+            self.secret_key = SecretStr(self.secret_key_file.read_text().strip())
         problems = []
-        secret = self.secret_key.get_secret_value()
-        if secret.lower() in _PLACEHOLDERS or len(secret) < 32:
-            problems.append("SAFESHARE_SECRET_KEY must be set to a random value of at least 32 characters")
+        if self.secret_key is not None and _weak(self.secret_key.get_secret_value()):
+            problems.append(f"SAFESHARE_SECRET_KEY must be a random value of at least {MIN_SECRET_LENGTH} characters")
+        address_problem = serving_address_problem(self.environment, self.host)
+        if address_problem:
+            problems.append(address_problem)
+        if self.environment is Environment.PRODUCTION:
+            problems += self._production_problems()
+        if problems:
+            raise UnsafeSettings(f"refusing unsafe {self.environment.value} settings: " + "; ".join(problems))
+        return self
+
+    def _production_problems(self) -> list[str]:
+        problems = []
+        if self.secret_key is None:
+            problems.append(f"SAFESHARE_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters")
         if self.ledger_signing_key is None:
             problems.append("SAFESHARE_LEDGER_SIGNING_KEY must be set (see 'safeshare ledger keygen')")
         if not self.cookie_secure:
             problems.append("SAFESHARE_COOKIE_SECURE must be true: production is served over TLS")
         if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
             problems.append("SAFESHARE_DATABASE_URL must not be an in-memory database")
-        if problems:
-            raise UnsafeSettings("refusing unsafe production settings: " + "; ".join(problems))
-        return self
+        return problems
+
+    def secret(self) -> str:
+        """The secret key, for whatever signs, encrypts or derives keys from it; never a default."""
+        if self.secret_key is None:
+            hint = " ('safeshare serve' generates one for development)" if self.environment is Environment.DEVELOPMENT else ""
+            raise UnsafeSettings(f"SAFESHARE_SECRET_KEY is not set{hint}")
+        return self.secret_key.get_secret_value()
+
+
+def _weak(secret: str) -> bool:
+    return secret.strip().lower() in _PLACEHOLDERS or len(secret) < MIN_SECRET_LENGTH
+
+
+def serving_address_problem(environment: Environment, host: str) -> str | None:
+    """Development and test settings (a generated secret, cookies without Secure, demo accounts) are for
+    this machine only: serving them on any other address is refused."""
+    if environment is Environment.PRODUCTION or _loopback(host):
+        return None
+    return (
+        f"will not serve on {host} with {environment.value} settings, which are for this machine only: "
+        "serve on 127.0.0.1 (the default), or set SAFESHARE_ENVIRONMENT=production with its settings"
+    )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def ensure_development_secret(settings: Settings) -> tuple[Settings, bool]:
+    """Development settings with a secret key: the one kept in `secret_key_file`, made (random, readable by
+    this user only) if there is none yet. Returns the settings and whether a new secret was made."""
+    if settings.secret_key is not None or settings.environment is not Environment.DEVELOPMENT:
+        return settings, False
+    path = settings.secret_key_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    made = True
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        made = False
+    else:
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48) + "\n")
+    return settings.model_copy(update={"secret_key": SecretStr(path.read_text().strip())}), made
 
 
 def load_settings() -> Settings:

@@ -21,7 +21,7 @@ from safeshare.services.context import Channel
 from tests.api.helpers import bearer
 from tests.authorisation import ACTORS, REASON, build_scene, expected, names, use_cases
 from tests.exchange import EARLY_HELP, consent_input, decision_input, request_input, to_person
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TEST_SECRET_KEY
 
 API = "/api/v1"
 STATUS = {"forbidden": 403, "notfound": 404, "conflict": 409}
@@ -172,6 +172,7 @@ COMMANDS = {
 def test_no_command_leaks(world, clock, database_url, monkeypatch):
     monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
     monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
+    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
     runtime.reset()
     try:
         scene = build_scene(world, break_glass=False)

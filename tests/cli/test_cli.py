@@ -7,7 +7,7 @@ from safeshare.cli import runtime
 from safeshare.cli.main import app
 from safeshare.domain.paging import PageRequest
 from safeshare.services.accounts import SessionKind
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TEST_SECRET_KEY
 from tests.test_app import BROKEN_OVERLAY
 
 runner = CliRunner()
@@ -17,6 +17,7 @@ runner = CliRunner()
 def cli(world, database_url, monkeypatch):
     monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
     monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
+    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
     runtime.reset()
     yield
     runtime.reset()
@@ -133,3 +134,49 @@ def test_an_information_governance_lead_links_another_agency_from_the_cli(cli, w
     assert set(json.loads(linked.output)["held_by"]) == {world.agency_a, world.agency_b}
     seen = run("subjects", "show", child, "--json", token=token_for(world, "practitioner_b"))
     assert seen.exit_code == 0 and json.loads(seen.output)["subject"]["details"]["given_name"] == "Ada"
+
+
+def _serve_without_serving(monkeypatch) -> list[dict]:
+    """`safeshare serve` up to the point where uvicorn would take over."""
+    import uvicorn
+
+    started: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **options: started.append(options))
+    return started
+
+
+def test_serve_in_development_makes_a_secret_under_var_the_first_time(monkeypatch, tmp_path, database_url):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
+    started = _serve_without_serving(monkeypatch)
+    runtime.reset()
+    try:
+        first = run("serve")
+        secret = (tmp_path / "var" / "secret_key").read_text()
+        second = run("serve")
+    finally:
+        runtime.reset()
+    assert first.exit_code == 0, first.output
+    assert "made a random development secret key in var/secret_key" in first.output
+    assert second.exit_code == 0 and "made a random" not in second.output
+    assert (tmp_path / "var" / "secret_key").read_text() == secret
+    assert [options["host"] for options in started] == ["127.0.0.1", "127.0.0.1"]
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_serve_in_development_refuses_an_address_beyond_this_machine(monkeypatch, tmp_path, database_url, how):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
+    started = _serve_without_serving(monkeypatch)
+    if how == "environment":
+        monkeypatch.setenv("SAFESHARE_HOST", "0.0.0.0")
+    runtime.reset()
+    try:
+        result = run("serve", "--host", "0.0.0.0") if how == "option" else run("serve")
+    finally:
+        runtime.reset()
+    assert result.exit_code == 3
+    assert "will not serve on 0.0.0.0 with development settings, which are for this machine only" in result.output
+    assert "Traceback" not in result.output
+    assert started == []
+    assert not (tmp_path / "var" / "secret_key").exists()

@@ -21,7 +21,7 @@ from safeshare.store.ledger_tables import ledger_entries
 from safeshare.store.metadata import metadata
 from tests.authorisation import ACTORS, REASON, build_scene, expected, use_cases
 from tests.exchange import consent_input, request_input
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TEST_SECRET_KEY
 
 runner = CliRunner()
 CHILD_NAMES = ("Ada", "Lovelace", "Kit")
@@ -74,6 +74,7 @@ def cli_scene(world, database_url, monkeypatch):
     glass_c's emergency access is opened through it."""
     monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
     monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
+    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
     runtime.reset()
     try:
         scene = build_scene(world, break_glass=False)

@@ -13,7 +13,7 @@ from safeshare.domain.paging import PageRequest
 from safeshare.domain.requests import RequestAnswer
 from safeshare.services.accounts import SessionKind
 from tests.exchange import consent_input, decision_input, disclose, extend, request_input, to_person
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TEST_SECRET_KEY
 
 runner = CliRunner()
 
@@ -22,6 +22,7 @@ runner = CliRunner()
 def w(world, database_url, monkeypatch):
     monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
     monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
+    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
     runtime.reset()
     yield extend(world)
     runtime.reset()

@@ -116,3 +116,87 @@ def test_passwords_are_stored_as_argon2id(world, engine):
         stored = connection.execute(select(people.c.password_hash).where(people.c.email == "practitioner_a@agency.example")).scalar_one()
     assert stored.startswith("$argon2id$")
     assert PASSWORD not in stored
+
+
+class CountingHasher:
+    """argon2id as the suite configures it, counting every verification."""
+
+    def __init__(self, hasher):
+        self._hasher = hasher
+        self.verifications = 0
+
+    def verify(self, password_hash, password):
+        self.verifications += 1
+        return self._hasher.verify(password_hash, password)
+
+    def __getattr__(self, name):
+        return getattr(self._hasher, name)
+
+
+@pytest.fixture
+def argon2_calls(monkeypatch):
+    from safeshare.services import passwords
+
+    counting = CountingHasher(passwords._hasher)
+    monkeypatch.setattr(passwords, "_hasher", counting)
+    return counting
+
+
+def _lock(world, key):
+    for _ in range(world.services.context.settings.max_failed_sign_ins):
+        with pytest.raises(AuthenticationFailed):
+            sign_in(world, key, password="guessing")
+
+
+@pytest.mark.parametrize(
+    ("path", "email_key", "password"),
+    [
+        ("unknown email", None, PASSWORD),
+        ("wrong password", "practitioner_a", "not the password"),
+        ("disabled, right password", "dsl_a", PASSWORD),
+        ("disabled, wrong password", "dsl_a", "not the password"),
+        ("locked, right password", "practitioner_b", PASSWORD),
+        ("locked, wrong password", "practitioner_b", "not the password"),
+    ],
+)
+def test_every_failed_sign_in_does_the_same_work_as_a_wrong_password(world, argon2_calls, path, email_key, password):
+    """Timing would tell which emails exist if some failures skipped the argon2 verification."""
+    world.services.directory.set_disabled(world.admin, world.people["dsl_a"].id, True)
+    _lock(world, "practitioner_b")
+    argon2_calls.verifications = 0
+    email = f"{email_key}@agency.example" if email_key else "nobody@agency.example"
+    with pytest.raises(AuthenticationFailed) as refused:
+        world.services.accounts.sign_in(email, password, SessionKind.TOKEN)
+    assert refused.value.message == SIGN_IN_FAILED
+    assert argon2_calls.verifications == 1, path
+
+
+def test_confirming_again_on_a_locked_account_does_the_same_work(world, argon2_calls):
+    _, actor = sign_in(world)
+    for _ in range(world.services.context.settings.max_failed_sign_ins):
+        with pytest.raises(AuthenticationFailed):
+            world.services.accounts.reauthenticate(actor, "guessing")
+    argon2_calls.verifications = 0
+    with pytest.raises(AuthenticationFailed):
+        world.services.accounts.reauthenticate(actor, PASSWORD)
+    assert argon2_calls.verifications == 1
+
+
+def test_guesses_while_locked_neither_count_nor_extend_the_lock(world, clock):
+    _lock(world, "practitioner_a")
+    clock.advance(minutes=world.services.context.settings.lockout_minutes - 1)
+    with pytest.raises(AuthenticationFailed):
+        sign_in(world, password="guessing")
+    clock.advance(minutes=2)
+    assert sign_in(world)[0]
+
+
+def test_concurrent_wrong_passwords_are_each_counted(world):
+    """The count is an increment in the database, so guesses made at once cannot overwrite one another."""
+    from tests.threads import run_threads
+
+    limit = world.services.context.settings.max_failed_sign_ins
+    outcomes = run_threads(limit, lambda _i: sign_in(world, password="guessing"))
+    assert all(isinstance(o, AuthenticationFailed) for o in outcomes), outcomes
+    with pytest.raises(AuthenticationFailed):
+        sign_in(world)  # locked by exactly `limit` failures, however they interleaved

@@ -75,12 +75,12 @@ def test_migrated_ledger_index_tables_refuse_update_and_delete_until_downgraded(
     from safeshare.settings import Environment, Settings
     from safeshare.store.ledger_tables import LEDGER_INDEX_TABLES
     from safeshare.store.migrate import alembic_config
-    from tests.factories import build_world
+    from tests.factories import TEST_SECRET_KEY, build_world
     from tests.services.test_decisions import complete_input, facts
 
     engine = migrated_engine(tmp_path, worker_id)
     try:
-        settings = Settings(environment=Environment.TEST, database_url=engine.url.render_as_string(hide_password=False))
+        settings = Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=engine.url.render_as_string(hide_password=False))
         world = build_world(SafeShare.build(engine, settings))
         world.services.decisions.record(world.actor("practitioner_a"), complete_input(world, facts(), Decision.SHARE))
         world.services.subjects.view_subject(world.actor("practitioner_a"), world.subjects["child_a"].id)

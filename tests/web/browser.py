@@ -21,6 +21,7 @@ from safeshare.services import SafeShare
 from safeshare.settings import Environment, Settings
 from safeshare.web import govuk_assets_installed
 from tests import databases
+from tests.factories import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,7 +69,7 @@ class LiveServer:
 
 def start_live_server(directory: Path) -> LiveServer:
     """SafeShare with the fictional demo partnership, served from a thread on a free loopback port."""
-    settings = Settings(environment=Environment.TEST, database_url=databases.sqlite_url(directory))
+    settings = Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=databases.sqlite_url(directory))
     engine = databases.new_schema_engine(settings.database_url)
     services = SafeShare.build(engine, settings)
     load_demo(services)

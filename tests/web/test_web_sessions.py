@@ -5,7 +5,7 @@ from __future__ import annotations
 from safeshare.settings import Environment, Settings
 from safeshare.app import create_app
 from fastapi.testclient import TestClient
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TEST_SECRET_KEY
 from tests.web.helpers import csrf_token, error_summary, page_title, sign_in
 
 
@@ -34,7 +34,7 @@ def test_signing_in_sets_a_protected_session_cookie_and_returns_to_the_page_aske
 
 
 def test_cookies_are_secure_and_host_only_over_tls(services, world, database_url):
-    settings = Settings(environment=Environment.TEST, database_url=database_url, cookie_secure=True)
+    settings = Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=database_url, cookie_secure=True)
     with TestClient(create_app(settings, services), base_url="https://testserver", follow_redirects=False) as client:
         form = client.get("/sign-in")
         assert any(c.startswith("__Host-safeshare_sign_in=") and "Secure" in c for c in form.headers.get_list("set-cookie"))

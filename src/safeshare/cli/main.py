@@ -15,7 +15,7 @@ from safeshare.cli.ledger import ledger
 from safeshare.cli.runtime import TOKEN_HELP, actor_for, console, engine, errors, reports_errors, services
 from safeshare.cli.subjects import relationships, subjects
 from safeshare.services.accounts import SessionKind
-from safeshare.settings import load_settings
+from safeshare.settings import UnsafeSettings, ensure_development_secret, load_settings, serving_address_problem
 
 app = typer.Typer(help="SafeShare: guided, recorded, need-to-know information sharing.", no_args_is_help=True)
 db = typer.Typer(help="The database.", no_args_is_help=True)
@@ -134,11 +134,18 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
-    """Serve the web pages and the API."""
+    """Serve the web pages and the API (in development, making a secret key under ./var/ the first time)."""
     import uvicorn
 
     from safeshare.app import create_app
 
     settings = load_settings()
+    host = host or settings.host
+    problem = serving_address_problem(settings.environment, host)
+    if problem:
+        raise UnsafeSettings(problem)
+    settings, made = ensure_development_secret(settings)
+    if made:
+        console.print(f"made a random development secret key in {settings.secret_key_file} (development only)")
     application = create_app(settings, services())
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)
+    uvicorn.run(application, host=host, port=port or settings.port, log_level="info", access_log=False)

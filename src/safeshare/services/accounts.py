@@ -29,20 +29,24 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_password(uow: UnitOfWork, settings: Settings, person_id: str, password: str, now: dt.datetime, refusal: str) -> Credentials:
+def check_password(uow: UnitOfWork, settings: Settings, person_id: str | None, password: str, now: dt.datetime, refusal: str) -> Credentials:
     """The person's password checked, with lock-out, wherever it is asked for (signing in, or again before a
-    sensitive step). A disabled or locked account is refused whatever the password. A wrong one counts as a
-    failed sign-in, committed at once although the caller then fails (so the caller must not have written
-    anything yet), and enough of them lock the account; a right one clears the count."""
-    credentials = uow.people.credentials(person_id)
+    sensitive step).
+
+    Every way of failing does the same work, one argon2 verification, so the time taken does not tell an
+    unknown email, a disabled or locked account and a wrong password apart: an unknown person (`person_id`
+    None) or an account without a password is verified against a dummy hash, and a disabled or locked account
+    has its password verified before it is refused whatever the password. A wrong password on a live account
+    counts as a failed sign-in, committed at once although the caller then fails (so the caller must not have
+    written anything yet), and enough of them lock the account; a right one clears the count."""
+    credentials = uow.people.credentials(person_id) if person_id is not None else None
+    right = verify_password(credentials.password_hash if credentials else None, password)
+    if credentials is None:
+        raise AuthenticationFailed(refusal)
     if credentials.disabled or (credentials.locked_until and credentials.locked_until > now):
         raise AuthenticationFailed(refusal)
-    if not verify_password(credentials.password_hash, password):
-        failures = credentials.failed_sign_ins + 1
-        locked_until = None
-        if failures >= settings.max_failed_sign_ins:
-            locked_until, failures = now + dt.timedelta(minutes=settings.lockout_minutes), 0
-        uow.people.record_sign_in_result(person_id, failures, locked_until)
+    if not right:
+        uow.people.count_failed_sign_in(person_id, settings.max_failed_sign_ins, now + dt.timedelta(minutes=settings.lockout_minutes))
         uow.commit()
         raise AuthenticationFailed(refusal)
     uow.people.record_sign_in_result(person_id, 0, None)
@@ -56,9 +60,6 @@ class AccountService(Service):
         now = self.now()
         with self.context.uow_factory() as uow:
             person_id = uow.people.id_for_email(email.strip().lower())
-            if person_id is None:
-                verify_password(None, password)
-                raise AuthenticationFailed(SIGN_IN_FAILED)
             credentials = check_password(uow, settings, person_id, password, now, SIGN_IN_FAILED)
             if needs_rehash(credentials.password_hash):
                 uow.people.set_password_hash(person_id, hash_password(password))

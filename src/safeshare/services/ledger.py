@@ -42,7 +42,7 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
     """The configured key; in development one derived from the secret key, so checkpoints still verify."""
     if settings.ledger_signing_key is not None:
         return load_private_key(settings.ledger_signing_key.get_secret_value())
-    seed = hashlib.sha256(b"safeshare development ledger key:" + settings.secret_key.get_secret_value().encode()).digest()
+    seed = hashlib.sha256(b"safeshare development ledger key:" + settings.secret().encode()).digest()
     return load_private_key(base64.b64encode(seed).decode())
 
 

@@ -91,7 +91,7 @@ class JourneySealer:
     """
 
     def __init__(self, settings: Settings):
-        secret = settings.secret_key.get_secret_value().encode()
+        secret = settings.secret().encode()
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"safeshare web journey answers").derive(secret)
         self._fernet = Fernet(base64.urlsafe_b64encode(key))
         self._ttl = settings.session_absolute_hours * 3600

@@ -29,7 +29,7 @@ def tokens_match(expected: str | None, submitted: str | None) -> bool:
 
 class SignInForgeryGuard:
     def __init__(self, settings: Settings):
-        self._serializer = URLSafeTimedSerializer(settings.secret_key.get_secret_value(), salt="safeshare.sign-in")
+        self._serializer = URLSafeTimedSerializer(settings.secret(), salt="safeshare.sign-in")
 
     @staticmethod
     def new_cookie_value() -> str:

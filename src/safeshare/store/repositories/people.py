@@ -123,6 +123,19 @@ class PersonRepository:
     def set_password_hash(self, person_id: str, password_hash: str) -> None:
         self._db.execute(update(people).where(people.c.id == person_id).values(password_hash=password_hash))
 
+    def count_failed_sign_in(self, person_id: str, threshold: int, locked_until: dt.datetime) -> None:
+        """One more failure, counted in the database so that concurrent guesses are each counted; the one that
+        reaches the threshold locks the account and starts the count again."""
+        failures = self._db.execute(
+            update(people).where(people.c.id == person_id).values(failed_sign_ins=people.c.failed_sign_ins + 1)
+            .returning(people.c.failed_sign_ins)
+        ).scalar_one()
+        if failures >= threshold:
+            self._db.execute(
+                update(people).where(people.c.id == person_id, people.c.failed_sign_ins >= threshold)
+                .values(failed_sign_ins=0, locked_until=locked_until)
+            )
+
     def record_sign_in_result(self, person_id: str, failed_sign_ins: int, locked_until: dt.datetime | None) -> None:
         self._db.execute(
             update(people)
