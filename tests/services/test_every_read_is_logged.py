@@ -120,8 +120,8 @@ NOT_READS: dict[str, str] = {
     "LedgerService.verify": "hashes, counts and the first bad entry's number; no payloads",
     "LedgerService.checkpoint": "a signed tree head; no payloads",
     **{f"DirectoryService.{name}": DIRECTORY for name in (
-        "add_agency", "add_person", "change_agency", "change_person", "get_agency", "get_person", "list_agencies",
-        "list_people", "name_governance_roles", "set_disabled", "set_password",
+        "add_agency", "add_person", "change_agency", "change_person", "get_agency", "get_contact", "get_person",
+        "list_agencies", "list_contacts", "list_people", "name_governance_roles", "set_disabled", "set_password",
     )},
 }
 
