@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from safeshare.app import create_app
 from safeshare.demo import ADMIN_EMAIL, DEMO_PASSWORD, DOMAIN, FAMILIES, GP, LA, OAKBROOK, PEOPLE, load_demo
+from safeshare.domain.break_glass import BreakGlassInput
 from safeshare.domain.decisions import Decision
 from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.paging import PageRequest
@@ -40,10 +41,12 @@ ACCOUNTS = {
     "administrator": ADMIN_EMAIL.split("@")[0],
     "recipient": "tara.teacher",  # school: the disclosure was sent to her by name
     "elsewhere": "yusuf.year-lead",  # academy: nothing to do with Mia
+    "emergency": "pc.patel",  # police: does not hold Mia, has opened emergency access to her record
     "signed_out": None,
 }
 HOLDERS = ("practitioner", "safeguarding_lead", "manager", "recipient")
-CASEWORK = (*HOLDERS, "elsewhere")
+CASEWORK = (*HOLDERS, "elsewhere", "emergency")
+OUTSIDERS = ("elsewhere", "emergency")
 GOVERNANCE = ("governance_lead", "caldicott_guardian", "siro")
 SIGNED_IN = tuple(a for a in ACCOUNTS if a != "signed_out")
 
@@ -60,10 +63,11 @@ def only(*allowed: str, status: int = OK, otherwise: int = FORBIDDEN, **exceptio
     return {**expected, **exceptions, "signed_out": REDIRECT}
 
 
-# A holder's page of Mia's: the agencies that hold her open it; a practitioner elsewhere is told it does not exist.
-MIA_AT_HOLDER = only(*CASEWORK, elsewhere=NOT_FOUND)
+# A holder's page of Mia's: the agencies that hold her open it; anyone else is told it does not exist, emergency
+# access included, which reads her record but never changes or adds to it.
+MIA_AT_HOLDER = only(*CASEWORK, **dict.fromkeys(OUTSIDERS, NOT_FOUND))
 # The records the council made: its own staff only (the school holds Mia too, but these are the council's).
-COUNCILS_RECORD = only(*CASEWORK, otherwise=FORBIDDEN, **dict.fromkeys(("safeguarding_lead", "recipient", "elsewhere"), NOT_FOUND))
+COUNCILS_RECORD = only(*CASEWORK, **dict.fromkeys(("safeguarding_lead", "recipient", *OUTSIDERS), NOT_FOUND))
 ADMINISTRATION = only("administrator")
 # Without answers to work on the decision aid sends its user back to the start.
 DECISION_AID = only(*CASEWORK, *GOVERNANCE, status=REDIRECT)
@@ -74,7 +78,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "/": only(*SIGNED_IN),
     "/subjects/find": only(*CASEWORK),
     "/subjects/new": only(*CASEWORK),
-    "/subjects/{subject_id}": MIA_AT_HOLDER,
+    "/subjects/{subject_id}": only(*CASEWORK, elsewhere=NOT_FOUND),  # emergency access reads it
     "/subjects/{subject_id}/edit": MIA_AT_HOLDER,
     "/subjects/{subject_id}/relationships/new": MIA_AT_HOLDER,
     "/share": only(*CASEWORK, *GOVERNANCE),
@@ -89,10 +93,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "/decisions/{decision_id}": COUNCILS_RECORD,
     "/requests": only(*CASEWORK),
     "/subjects/{subject_id}/requests/new": MIA_AT_HOLDER,
-    "/requests/{request_id}": only(*CASEWORK, elsewhere=NOT_FOUND),  # the school asked the council: both see it
+    "/requests/{request_id}": only(*CASEWORK, **dict.fromkeys(OUTSIDERS, NOT_FOUND)),  # the school asked the council: both see it
     "/disclosures": only(*CASEWORK),
     "/disclosures/sent": only(*CASEWORK),
-    "/disclosures/{disclosure_id}": only(*CASEWORK, safeguarding_lead=NOT_FOUND, elsewhere=NOT_FOUND),
+    "/disclosures/{disclosure_id}": only(*CASEWORK, **dict.fromkeys(("safeguarding_lead", *OUTSIDERS), NOT_FOUND)),
     "/subjects/{subject_id}/consent": MIA_AT_HOLDER,
     "/subjects/{subject_id}/consent/new": MIA_AT_HOLDER,
     "/consents/review": only(*CASEWORK),
@@ -155,6 +159,8 @@ def fernhill(services) -> Fernhill:
         DisclosureInput(decision=decision_input(world, "mia", Decision.SHARE, (to_person(world, "tara.teacher"),), actor="sam.social")),
     )
     request = services.requests.send(world.actor("dan.dsl"), request_input(world, subject="mia", target=agencies[LA]))
+    emergency = BreakGlassInput(subject_id=world.subjects["mia"].id, reason="Police called to the home at night; is Mia known?")
+    services.break_glass.open(world.actor("pc.patel"), emergency, DEMO_PASSWORD)
     return Fernhill(
         ids={
             "subject_id": world.subjects["mia"].id,

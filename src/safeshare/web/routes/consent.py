@@ -99,14 +99,14 @@ def consent_for_child(subject_id: str, page: CurrentPage, offset: str | None = N
 
 @router.get("/subjects/{subject_id}/consent/new")
 def consent_form(subject_id: str, page: RecordPage):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     form = Form({"told.told_may_be_used_to_detect_crime": "", "obtained_by": ""})
     return _consent_page(page, subject, form, FormErrors(CONSENT_LABELS, CONSENT_ALIASES))
 
 
 @router.post("/subjects/{subject_id}/consent/new")
 def record_consent(subject_id: str, page: RecordPage, form: PostedForm):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     errors = FormErrors(CONSENT_LABELS, CONSENT_ALIASES)
     submitted = _consent_input(subject, form, errors, page.services.context.clock())
     if submitted is not None:

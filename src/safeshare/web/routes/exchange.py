@@ -110,13 +110,13 @@ def requests_home(page: RequestsPage, offset: str | None = None, answer_offset: 
 
 @router.get("/subjects/{subject_id}/requests/new")
 def new_request_form(subject_id: str, page: SendRequestPage):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     return _request_form(page, subject, Form({"urgency": Urgency.ROUTINE.value}), FormErrors(REQUEST_LABELS))
 
 
 @router.post("/subjects/{subject_id}/requests/new")
 def send_request(subject_id: str, page: SendRequestPage, form: PostedForm):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     errors = FormErrors(REQUEST_LABELS)
     for name, message in (
         ("target_agency_id", "Select the agency to ask"),

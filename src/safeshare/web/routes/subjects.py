@@ -131,7 +131,7 @@ def add(page: AddPage, form: PostedForm):
 
 @router.get("/{subject_id}/edit")
 def edit_form(subject_id: str, page: ChangePage):
-    view = page.services.subjects.view_subject(page.actor, subject_id)
+    view = page.services.subjects.view_as_holder(page.actor, subject_id)
     return _details_page(page, _form_from(view.subject.details), FormErrors(), view.subject)
 
 
@@ -146,7 +146,7 @@ def change(subject_id: str, page: ChangePage, form: PostedForm):
             errors.from_problems(error)
         else:
             return redirect(f"/subjects/{subject_id}")
-    view = page.services.subjects.view_subject(page.actor, subject_id)
+    view = page.services.subjects.view_as_holder(page.actor, subject_id)
     return _details_page(page, form, errors, view.subject, status_code=400)
 
 
@@ -272,7 +272,7 @@ def _page_offset(raw: str | None) -> int:
 
 @router.get("/{subject_id}/relationships/new")
 def relate_form(subject_id: str, page: RelatePage, person: str | None = None):
-    view = page.services.subjects.view_subject(page.actor, subject_id)
+    view = page.services.subjects.view_as_holder(page.actor, subject_id)
     candidates: list[Subject] = []
     if person:
         try:
@@ -285,7 +285,7 @@ def relate_form(subject_id: str, page: RelatePage, person: str | None = None):
 
 @router.post("/{subject_id}/relationships/new")
 def relate(subject_id: str, page: RelatePage, form: PostedForm):
-    child = page.services.subjects.view_subject(page.actor, subject_id).subject
+    child = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     if form.get("action") == "search":
         errors = FormErrors({"name": "Name", "date_of_birth": "Date of birth", "nhs_number": "NHS number"})
         candidates = _candidates(page, form, child, errors)
