@@ -49,3 +49,20 @@ def test_sign_in_failures_are_401_without_saying_which_part_was_wrong(api, world
     response = api.post("/api/v1/auth/token", json={"email": "practitioner_a@agency.example", "password": "nope"})
     assert response.status_code == 401
     assert "email address or password" in response.json()["detail"]
+
+
+def test_colleagues_get_contacts_and_only_the_administrator_gets_accounts(api, world):
+    practitioner = bearer(api, "practitioner_a")
+    for path in ("/api/v1/people", f"/api/v1/people/{world.people['practitioner_b'].id}"):
+        refused = api.get(path, headers=practitioner)
+        assert refused.status_code == 403 and "@agency.example" not in refused.text
+        assert api.get(path, headers=bearer(api, "admin")).status_code == 200
+    contacts = api.get(f"/api/v1/contacts?agency_id={world.agency_b}", headers=practitioner)
+    assert contacts.status_code == 200
+    assert contacts.json()["items"] == [
+        {"id": world.people["practitioner_b"].id, "name": "Practitioner B", "job_title": "", "agency_id": world.agency_b,
+         "receives_disclosures": True},
+    ]
+    one = api.get(f"/api/v1/contacts/{world.people['dsl_a'].id}", headers=practitioner)
+    assert one.status_code == 200 and "email" not in one.json() and "roles" not in one.json()
+    assert api.get("/api/v1/contacts", headers=bearer(api, "auditor")).status_code == 403

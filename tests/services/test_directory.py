@@ -73,3 +73,32 @@ def test_listings_are_paged(world):
 def test_administrators_cannot_disable_themselves(world):
     with pytest.raises(InvalidInput, match="your own account"):
         world.services.directory.set_disabled(world.admin, world.admin.person_id, True)
+
+
+def test_email_addresses_roles_and_account_status_are_for_the_directory_administrator(world):
+    """A colleague sees whom to address: name, job title, agency. The accounts behind them are people:manage."""
+    for key in ("practitioner_a", "dsl_a", "ig_lead_a"):
+        actor = world.actor(key)
+        with pytest.raises(Forbidden, match="people:manage"):
+            world.services.directory.list_people(actor, PageRequest())
+        with pytest.raises(Forbidden, match="people:manage"):
+            world.services.directory.get_person(actor, world.people["practitioner_b"].id)
+    with pytest.raises(Forbidden, match="people:read"):
+        world.services.directory.list_contacts(world.actor("auditor"), PageRequest())
+    world.services.directory.set_disabled(world.admin, world.people["dsl_a"].id, True)
+
+    contacts = world.services.directory.list_contacts(world.actor("practitioner_b"), PageRequest())
+    assert contacts.total == len(contacts.items) == len(world.people) - 1  # a disabled account cannot be sent anything
+    assert world.people["dsl_a"].id not in {c.id for c in contacts.items}
+    teacher = next(c for c in contacts.items if c.id == world.people["practitioner_a"].id)
+    assert teacher.model_dump() == {
+        "id": teacher.id, "name": "Practitioner A", "job_title": "", "agency_id": world.agency_a, "receives_disclosures": True,
+    }
+    assert not next(c for c in contacts.items if c.id == world.people["ig_lead_a"].id).receives_disclosures
+    at_b = world.services.directory.list_contacts(world.actor("practitioner_a"), PageRequest(), world.agency_b)
+    assert [c.id for c in at_b.items] == [world.people["practitioner_b"].id]
+    # Who someone was stays known on the records they touched, after their account is disabled.
+    named = world.services.directory.get_contact(world.actor("ig_lead_a"), world.people["dsl_a"].id)
+    assert named.name == "Dsl A"
+    with pytest.raises(NotFound, match="person_id"):
+        world.services.directory.get_contact(world.actor("ig_lead_a"), "no-such-person")

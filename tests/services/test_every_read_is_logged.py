@@ -90,6 +90,7 @@ READS: dict[str, Read] = {
     "RequestService.to_answer": Read("practitioner_a", lambda sc, a, _: S(sc).requests.to_answer(a, page()), "request.inbox", Grant.HOLDER, "child_b"),
     "SubjectService.search": Read("practitioner_a", lambda sc, a, _: S(sc).subjects.search(a, SubjectSearch(name="Ada"), page()), "subject.search", Grant.HOLDER, "child_a"),
     "SubjectService.view_subject": Read("glass_c", lambda sc, a, _: S(sc).subjects.view_subject(a, _child(sc)), "subject.view", Grant.BREAK_GLASS, "child_a"),
+    "SubjectService.view_as_holder": Read("practitioner_a", lambda sc, a, _: S(sc).subjects.view_as_holder(a, _child(sc)), "subject.view", Grant.HOLDER, "child_a"),
     "TimelineService.advice_requests": Read("dsl_a", lambda sc, a, _: S(sc).timeline.advice_requests(a, page()), "decision.advice_requests", Grant.HOLDER, "child_a"),
     "TimelineService.find_for_access_history": Read(
         "ig_lead_a", lambda sc, a, _: S(sc).timeline.find_for_access_history(a, SubjectSearch(name="Ada"), page()), "access_log.find_subject", Grant.ROLE, "child_a",
@@ -120,8 +121,8 @@ NOT_READS: dict[str, str] = {
     "LedgerService.verify": "hashes, counts and the first bad entry's number; no payloads",
     "LedgerService.checkpoint": "a signed tree head; no payloads",
     **{f"DirectoryService.{name}": DIRECTORY for name in (
-        "add_agency", "add_person", "change_agency", "change_person", "get_agency", "get_person", "list_agencies",
-        "list_people", "name_governance_roles", "set_disabled", "set_password",
+        "add_agency", "add_person", "change_agency", "change_person", "get_agency", "get_contact", "get_person",
+        "list_agencies", "list_contacts", "list_people", "name_governance_roles", "set_disabled", "set_password",
     )},
 }
 

@@ -156,3 +156,27 @@ def test_break_glass_opens_the_subjects_own_record_without_their_relationships(w
     assert entry.grant is Grant.BREAK_GLASS and entry.subject_ids == (child,)
     with world.services.context.uow_factory() as uow:
         assert uow.access_log.history(parent, PAGE).total == 0
+
+
+def test_the_record_behind_a_form_that_changes_it_is_for_a_holder_only(world):
+    """Emergency access reads the record; it never opens the forms that change it or add to it."""
+    from safeshare.domain.break_glass import BreakGlassInput
+    from tests.factories import PASSWORD
+
+    child = world.subjects["child_a"].id
+    b = world.actor("practitioner_b")
+    world.services.break_glass.open(b, BreakGlassInput(subject_id=child, reason="Police called to the home at night"), PASSWORD)
+    assert world.services.subjects.view_subject(b, child).subject.id == child
+    with world.services.context.uow_factory() as uow:
+        before = uow.access_log.history(child, PAGE).total
+    with pytest.raises(NotFound, match="no subject you may see"):
+        world.services.subjects.view_as_holder(b, child)
+    with world.services.context.uow_factory() as uow:
+        assert uow.access_log.history(child, PAGE).total == before  # a refusal reads nothing, so logs nothing
+    with pytest.raises(Forbidden, match="subjects:read"):
+        world.services.subjects.view_as_holder(world.actor("ig_lead_a"), child)
+    a = world.actor("practitioner_a")
+    assert world.services.subjects.view_as_holder(a, child).subject.id == child
+    with world.services.context.uow_factory() as uow:
+        entry = uow.access_log.history(child, PAGE).items[0]
+    assert entry.person_id == a.person_id and entry.grant is Grant.HOLDER and entry.action == "subject.view"

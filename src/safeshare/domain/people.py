@@ -45,3 +45,17 @@ class Person(DomainModel):
     @property
     def roles(self) -> frozenset[Role]:
         return self.details.roles
+
+
+class Contact(DomainModel):
+    """A person as their colleagues across the partnership see them: enough to address information to them.
+
+    Email addresses, roles and whether an account is disabled are for whoever manages the directory
+    (`Person`, `people:manage`), not for everyone who can sign in.
+    """
+
+    id: str
+    name: str
+    job_title: str
+    agency_id: str
+    receives_disclosures: bool

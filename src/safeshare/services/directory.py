@@ -5,8 +5,8 @@ from __future__ import annotations
 from safeshare.domain.agencies import Agency, AgencyDetails, GovernanceRoles
 from safeshare.domain.errors import Conflict, InvalidInput, NotFound
 from safeshare.domain.paging import Page, PageRequest
-from safeshare.domain.people import Person, PersonDetails, Role
-from safeshare.domain.permissions import Permission
+from safeshare.domain.people import Contact, Person, PersonDetails, Role
+from safeshare.domain.permissions import Permission, permissions_of
 from safeshare.services.context import Actor
 from safeshare.services.passwords import hash_password, check_password_strength
 from safeshare.services.use_case import Service, new_id, use_case
@@ -118,13 +118,25 @@ class DirectoryService(Service):
         with self.context.uow_factory() as uow:
             return _person(uow, actor.person_id)
 
-    @use_case(Permission.PEOPLE_READ)
+    # A person's email address, roles and account status are the directory's to manage: colleagues see contacts.
+    @use_case(Permission.PEOPLE_MANAGE)
     def get_person(self, uow: UnitOfWork, actor: Actor, person_id: str) -> Person:
         return _person(uow, person_id)
 
-    @use_case(Permission.PEOPLE_READ)
+    @use_case(Permission.PEOPLE_MANAGE)
     def list_people(self, uow: UnitOfWork, actor: Actor, page: PageRequest, agency_id: str | None = None) -> Page[Person]:
         return uow.people.list(page, agency_id)
+
+    @use_case(Permission.PEOPLE_READ)
+    def get_contact(self, uow: UnitOfWork, actor: Actor, person_id: str) -> Contact:
+        """Who someone is (named on a record, say), even once their account is disabled."""
+        return _contact(_person(uow, person_id))
+
+    @use_case(Permission.PEOPLE_READ)
+    def list_contacts(self, uow: UnitOfWork, actor: Actor, page: PageRequest, agency_id: str | None = None) -> Page[Contact]:
+        """The people of the partnership, or of one agency, who can sign in: whom information can be addressed to."""
+        found = uow.people.list(page, agency_id, active_only=True)
+        return Page(items=[_contact(p) for p in found.items], total=found.total, offset=found.offset, limit=found.limit)
 
 
 def _agency(uow: UnitOfWork, agency_id: str, field: str = "agency_id") -> Agency:
@@ -132,6 +144,14 @@ def _agency(uow: UnitOfWork, agency_id: str, field: str = "agency_id") -> Agency
     if agency is None:
         raise NotFound(f"{field}: no agency with this id")
     return agency
+
+
+def _contact(person: Person) -> Contact:
+    details = person.details
+    return Contact(
+        id=person.id, name=details.name, job_title=details.job_title, agency_id=details.agency_id,
+        receives_disclosures=Permission.DISCLOSURES_RECEIVE in permissions_of(details.roles),
+    )
 
 
 def _person(uow: UnitOfWork, person_id: str) -> Person:

@@ -15,7 +15,7 @@ from safeshare.domain.permissions import Permission
 from safeshare.domain.subjects import Relationship, RelationshipDetails, Subject, SubjectDetails, SubjectHolders
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
-from safeshare.services.need_to_know import require_holder, subject_access
+from safeshare.services.need_to_know import Access, require_holder, subject_access
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 from safeshare.store.visibility import visible_subject_ids
@@ -77,18 +77,14 @@ class SubjectService(Service):
     @use_case(Permission.SUBJECTS_READ)
     def view_subject(self, uow: UnitOfWork, actor: Actor, subject_id: str) -> SubjectView:
         now = self.now()
-        access = subject_access(uow, actor, subject_id, now)
-        subject = uow.subjects.get(subject_id)
-        relationships, related = [], []
-        # A holder sees relationships to the other people their agency holds; break-glass opens the subject's
-        # own record only, never related people's.
-        if access.grant is Grant.HOLDER:
-            relationships = uow.subjects.relationships_of(subject_id, others_held_by=actor.agency_id)
-            other_ids = {r.details.person_id for r in relationships} | {r.details.child_id for r in relationships}
-            other_ids.discard(subject_id)
-            related = uow.subjects.get_many(sorted(other_ids)) if other_ids else []
-        log_read(uow, actor, "subject.view", [subject_id, *(s.id for s in related)], now, access.grant, grant_ref=access.ref)
-        return SubjectView(subject=subject, relationships=tuple(relationships), related=tuple(related))
+        return _view(uow, actor, subject_id, subject_access(uow, actor, subject_id, now), now)
+
+    @use_case(Permission.SUBJECTS_READ)
+    def view_as_holder(self, uow: UnitOfWork, actor: Actor, subject_id: str) -> SubjectView:
+        """The subject's record for a form that changes it or adds to it, which only an agency holding them may send:
+        anyone else, emergency access included (it only reads), is told it does not exist, as the form's sender would be."""
+        require_holder(uow, actor, subject_id)
+        return _view(uow, actor, subject_id, Access(Grant.HOLDER), self.now())
 
     @use_case(Permission.SUBJECTS_READ)
     def search(self, uow: UnitOfWork, actor: Actor, terms: SubjectSearch, page: PageRequest) -> Page[Subject]:
@@ -130,3 +126,17 @@ _TAKEN_NEW = {
     "nhs_number": "a person with this NHS number is already recorded: ask your information governance lead to link your agency to them",
     "unique_pupil_number": "a pupil with this number is already recorded: ask your information governance lead to link your agency to them",
 }
+
+
+def _view(uow: UnitOfWork, actor: Actor, subject_id: str, access: Access, now: dt.datetime) -> SubjectView:
+    subject = uow.subjects.get(subject_id)
+    relationships, related = [], []
+    # A holder sees relationships to the other people their agency holds; break-glass opens the subject's
+    # own record only, never related people's.
+    if access.grant is Grant.HOLDER:
+        relationships = uow.subjects.relationships_of(subject_id, others_held_by=actor.agency_id)
+        other_ids = {r.details.person_id for r in relationships} | {r.details.child_id for r in relationships}
+        other_ids.discard(subject_id)
+        related = uow.subjects.get_many(sorted(other_ids)) if other_ids else []
+    log_read(uow, actor, "subject.view", [subject_id, *(s.id for s in related)], now, access.grant, grant_ref=access.ref)
+    return SubjectView(subject=subject, relationships=tuple(relationships), related=tuple(related))

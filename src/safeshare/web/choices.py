@@ -1,6 +1,7 @@
 """The agencies and people a form offers to choose from: all of them, read page by page.
 
-A select that silently stops at one page would hide whoever comes after it, so these read every page.
+A select that silently stops at one page would hide whoever comes after it, so these read every page. Each
+reads through the use case the API offers the same reader, so a form never lists more than the API would.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import TypeVar
 
 from safeshare.domain.agencies import Agency
 from safeshare.domain.paging import MAX_PAGE_SIZE, Page, PageRequest
-from safeshare.domain.people import Person
+from safeshare.domain.people import Contact, Person
 from safeshare.web.context import Page as WebPage
 
 T = TypeVar("T")
@@ -32,5 +33,10 @@ def all_agencies(page: WebPage) -> list[Agency]:
 
 
 def all_people(page: WebPage, agency_id: str | None = None) -> list[Person]:
-    """Every person of the partnership, or of one agency."""
+    """Every person of the partnership, or of one agency, with their roles: for those who manage the directory."""
     return every(lambda request: page.services.directory.list_people(page.actor, request, agency_id))
+
+
+def all_contacts(page: WebPage, agency_id: str | None = None) -> list[Contact]:
+    """Everyone who can sign in, across the partnership or at one agency, as a colleague sees them."""
+    return every(lambda request: page.services.directory.list_contacts(page.actor, request, agency_id))

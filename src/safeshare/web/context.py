@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ from safeshare.request_limits import FORM_FIELD_BYTES, FORM_FIELDS, FORM_FILES
 from safeshare.services import SafeShare
 from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Actor, Channel
+from safeshare.services.use_case import require_permission
 from safeshare.settings import Settings
 from safeshare.web import cookies
 from safeshare.web.csrf import FIELD, CsrfRefused, tokens_match
@@ -89,6 +91,26 @@ def posted_form(page: Annotated[Page, Depends(signed_in)], data: Annotated[FormD
 
 CurrentPage = Annotated[Page, Depends(signed_in)]
 PostedForm = Annotated[Form, Depends(posted_form)]
+
+
+def offering(*use_cases: Callable) -> Callable[[Page], Page]:
+    """The dependency of a page that leads to these use cases (a form that submits to one, a journey that ends
+    in one): it opens only for a person whose roles allow at least one of them, and refuses everyone else with
+    the refusal page rather than show them a form they cannot send. The permission is each use case's own
+    (`@use_case`), so a page and the service behind it cannot disagree about who may use them."""
+    permissions = [use_case.required_permission for use_case in use_cases]
+
+    def page_offering(page: CurrentPage) -> Page:
+        if not any(page.may(permission) for permission in permissions):
+            require_permission(page.actor, permissions[0])
+        return page
+
+    return page_offering
+
+
+def PageFor(*use_cases: Callable) -> Any:  # noqa: N802 - used as a type, like CurrentPage
+    """A signed-in page that leads to these use cases: see `offering`."""
+    return Annotated[Page, Depends(offering(*use_cases))]
 
 
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, PrefixLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from safeshare.domain.permissions import Permission
 from safeshare.web import labels
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -88,6 +89,7 @@ def build_environment() -> Environment:
     env.filters["nhs_number"] = nhs_number
     env.filters["label"] = labels.label
     env.globals["labels"] = labels
+    env.globals["Permission"] = Permission  # templates ask `page.may(Permission.X)`: a misspelt name fails, not hides
     return env
 
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from safeshare.api.dependencies import CurrentActor, Paging, Services
 from safeshare.domain.agencies import Agency, AgencyDetails, GovernanceRoles
 from safeshare.domain.paging import Page
-from safeshare.domain.people import Person, PersonDetails
+from safeshare.domain.people import Contact, Person, PersonDetails
 
 router = APIRouter(tags=["directory"])
 
@@ -48,6 +48,16 @@ class NewPassword(BaseModel):
 @router.get("/people", response_model=Page[Person])
 def list_people(actor: CurrentActor, services: Services, page: Paging, agency_id: str | None = None):
     return services.directory.list_people(actor, page, agency_id)
+
+
+@router.get("/contacts", response_model=Page[Contact])
+def list_contacts(actor: CurrentActor, services: Services, page: Paging, agency_id: str | None = None):
+    return services.directory.list_contacts(actor, page, agency_id)
+
+
+@router.get("/contacts/{person_id}", response_model=Contact)
+def get_contact(person_id: str, actor: CurrentActor, services: Services):
+    return services.directory.get_contact(actor, person_id)
 
 
 @router.post("/people", response_model=Person, status_code=201)

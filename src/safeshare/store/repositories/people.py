@@ -78,12 +78,15 @@ class PersonRepository:
     def id_for_email(self, email: str) -> str | None:
         return self._db.execute(select(people.c.id).where(people.c.email == email.lower())).scalar_one_or_none()
 
-    def list(self, page: PageRequest, agency_id: str | None = None) -> Page[Person]:
+    def list(self, page: PageRequest, agency_id: str | None = None, active_only: bool = False) -> Page[Person]:
         query = select(people)
         count = select(func.count()).select_from(people)
         if agency_id:
             query = query.where(people.c.agency_id == agency_id)
             count = count.where(people.c.agency_id == agency_id)
+        if active_only:
+            query = query.where(people.c.disabled.is_(False))
+            count = count.where(people.c.disabled.is_(False))
         rows = self._db.execute(query.order_by(people.c.name, people.c.id).offset(page.offset).limit(page.limit)).all()
         total = self._db.execute(count).scalar_one()
         return Page(items=self._people(rows), total=total, offset=page.offset, limit=page.limit)

@@ -9,12 +9,15 @@ from safeshare.domain.access import Grant
 from safeshare.domain.errors import NotFound
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
-from safeshare.web.context import CurrentPage, Page, PostedForm, render
+from safeshare.services.timeline import TimelineService
+from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts
 from safeshare.web.routes.exchange import agency_names_for
 from safeshare.web.routes.subjects import search_terms
 
 router = APIRouter(include_in_schema=False)
+
+FindPage = PageFor(TimelineService.find_for_access_history)
 
 PER_PAGE = 25
 SEARCH_LABELS = {"name": "Name", "date_of_birth": "Date of birth", "nhs_number": "NHS number"}
@@ -55,12 +58,12 @@ GRANTS = {
 
 
 @router.get("/access-history")
-def find_form(page: CurrentPage):
+def find_form(page: FindPage):
     return _find_page(page, Form(), FormErrors(SEARCH_LABELS), None)
 
 
 @router.post("/access-history")
-def find(page: CurrentPage, form: PostedForm):
+def find(page: FindPage, form: PostedForm):
     errors = FormErrors(SEARCH_LABELS)
     terms = search_terms(form, errors)
     found = None
@@ -93,7 +96,7 @@ def _people(page: Page, person_ids: set[str]) -> dict[str, str]:
         return names
     for person_id in sorted(person_ids):
         try:
-            names[person_id] = page.services.directory.get_person(page.actor, person_id).details.name
+            names[person_id] = page.services.directory.get_contact(page.actor, person_id).name
         except NotFound:
             names[person_id] = "Someone no longer in the directory"
     return names

@@ -24,11 +24,17 @@ from safeshare.domain.errors import Conflict, InvalidInput, NotFound
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.subjects import Subject
 from safeshare.web.choices import all_agencies
-from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
+from safeshare.services.consents import ConsentService
+from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date
 from safeshare.web.words import purpose_labels
 
 router = APIRouter(include_in_schema=False)
+
+RecordPage = PageFor(ConsentService.record)
+ReviewPage = PageFor(ConsentService.review)
+WithdrawPage = PageFor(ConsentService.withdraw)
+ResolvePage = PageFor(ConsentService.resolve_conflict)
 
 PER_PAGE = 20
 CONSENT_LABELS = {
@@ -92,15 +98,15 @@ def consent_for_child(subject_id: str, page: CurrentPage, offset: str | None = N
 
 
 @router.get("/subjects/{subject_id}/consent/new")
-def consent_form(subject_id: str, page: CurrentPage):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+def consent_form(subject_id: str, page: RecordPage):
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     form = Form({"told.told_may_be_used_to_detect_crime": "", "obtained_by": ""})
     return _consent_page(page, subject, form, FormErrors(CONSENT_LABELS, CONSENT_ALIASES))
 
 
 @router.post("/subjects/{subject_id}/consent/new")
-def record_consent(subject_id: str, page: CurrentPage, form: PostedForm):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+def record_consent(subject_id: str, page: RecordPage, form: PostedForm):
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     errors = FormErrors(CONSENT_LABELS, CONSENT_ALIASES)
     submitted = _consent_input(subject, form, errors, page.services.context.clock())
     if submitted is not None:
@@ -220,7 +226,7 @@ def conflicts(page: CurrentPage, offset: str | None = None):
 
 
 @router.post("/consents/conflicts/{conflict_id}/resolve")
-def resolve_conflict(conflict_id: str, page: CurrentPage, form: PostedForm):
+def resolve_conflict(conflict_id: str, page: ResolvePage, form: PostedForm):
     errors = FormErrors({"note": "What was decided and why"})
     if not form.get("note"):
         errors.add("note", "Say what was decided and why", anchor=f"note-{conflict_id}")
@@ -252,13 +258,13 @@ def view_consent(
 
 
 @router.get("/consents/{consent_id}/review")
-def review_form(consent_id: str, page: CurrentPage):
+def review_form(consent_id: str, page: ReviewPage):
     consent = page.services.consents.get(page.actor, consent_id)
     return _review_page(page, consent, Form(), FormErrors(REVIEW_LABELS))
 
 
 @router.post("/consents/{consent_id}/review")
-def record_review(consent_id: str, page: CurrentPage, form: PostedForm):
+def record_review(consent_id: str, page: ReviewPage, form: PostedForm):
     consent = page.services.consents.get(page.actor, consent_id)
     errors = FormErrors(REVIEW_LABELS)
     outcome = form.get("outcome")
@@ -297,7 +303,7 @@ def _review_page(page: Page, consent: ConsentRecord, form: Form, errors: FormErr
 
 
 @router.post("/consents/{consent_id}/withdraw")
-def withdraw(consent_id: str, page: CurrentPage, form: PostedForm):
+def withdraw(consent_id: str, page: WithdrawPage, form: PostedForm):
     consent = page.services.consents.get(page.actor, consent_id)
     errors = FormErrors(WITHDRAW_LABELS)
     withdrawn_on = parse_date(form, "withdrawn_at", errors, "The date they withdrew it")

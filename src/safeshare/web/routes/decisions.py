@@ -13,19 +13,24 @@ from safeshare.domain.advice import Advice, CaseFacts, ConsentState, InformDecis
 from safeshare.domain.decisions import FOLLOWS_ADVICE, Decision, DecisionInput, DecisionRecord, ItemKind
 from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from safeshare.domain.permissions import permissions_of
 from safeshare.domain.requests import InformationRequest, RequestAnswer
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.web import cookies
-from safeshare.web.choices import all_agencies, all_people
-from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
+from safeshare.web.choices import all_agencies, all_contacts
+from safeshare.services.decisions import DecisionService
+from safeshare.services.disclosures import DisclosureService
+from safeshare.services.requests import RequestService
+from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date, validation_message
 from safeshare.web.journey import Journey, applicable, facts_or_errors, next_unanswered
 from safeshare.web.routes.share import load_journey, save_journey, visible_subjects
 from safeshare.web.routes.subjects import search_terms
 
 router = APIRouter(include_in_schema=False)
+
+# Recording ends in one of these: a decision, a disclosure sent with it, or a request answered by it.
+RecordPage = PageFor(DecisionService.record, DisclosureService.send, RequestService.answer)
 
 PER_PAGE = 20
 MIN_ITEMS = 3
@@ -79,7 +84,7 @@ def _journey_ready(page: Page) -> tuple[Journey | None, CaseFacts | None]:
 
 
 @router.get("/share/about")
-def about_form(page: CurrentPage):
+def about_form(page: RecordPage):
     journey, facts = _journey_ready(page)
     if journey is None:
         return redirect("/share")
@@ -87,7 +92,7 @@ def about_form(page: CurrentPage):
 
 
 @router.post("/share/about")
-def about(page: CurrentPage, form: PostedForm):
+def about(page: RecordPage, form: PostedForm):
     journey, _facts = _journey_ready(page)
     if journey is None:
         return redirect("/share")
@@ -122,7 +127,7 @@ def _about_page(page: Page, journey: Journey, form: Form, errors: FormErrors, fo
 
 
 @router.get("/share/record")
-def record_form(page: CurrentPage):
+def record_form(page: RecordPage):
     journey, facts = _journey_ready(page)
     if journey is None:
         return redirect("/share")
@@ -135,7 +140,7 @@ def record_form(page: CurrentPage):
 
 
 @router.post("/share/record")
-def record(page: CurrentPage, form: PostedForm):
+def record(page: RecordPage, form: PostedForm):
     journey, facts = _journey_ready(page)
     if journey is None:
         return redirect("/share")
@@ -349,8 +354,8 @@ def _record_page(
     people = []
     if page.may(Permission.PEOPLE_READ):
         people = sorted(
-            (p for p in all_people(page) if p.agency_id != page.actor.agency_id and not p.disabled and Permission.DISCLOSURES_RECEIVE in permissions_of(p.roles)),
-            key=lambda p: (names.get(p.agency_id, ""), p.details.name),
+            (p for p in all_contacts(page) if p.agency_id != page.actor.agency_id and p.receives_disclosures),
+            key=lambda p: (names.get(p.agency_id, ""), p.name),
         )
     count = _item_count(facts, form)
     dates = {
@@ -406,7 +411,7 @@ def view_decision(decision_id: int, page: CurrentPage, recorded: str | None = No
     decided_by = None
     if page.may(Permission.PEOPLE_READ):
         try:
-            decided_by = page.services.directory.get_person(page.actor, record.decided_by).details.name
+            decided_by = page.services.directory.get_contact(page.actor, record.decided_by).name
         except NotFound:
             decided_by = None
     consent_giver = None

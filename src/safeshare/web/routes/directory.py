@@ -9,11 +9,20 @@ from safeshare.domain.agencies import Agency, AgencyDetails, AgencyKind, Governa
 from safeshare.domain.errors import Conflict, InvalidInput
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
+from safeshare.services.directory import DirectoryService
 from safeshare.web.choices import all_agencies, all_people
-from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
+from safeshare.web.context import Page, PageFor, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+
+# Administration is for those who manage the directory: each page opens only for a person who may do what it is for.
+AgenciesPage = PageFor(DirectoryService.add_agency, DirectoryService.change_agency)
+GovernancePage = PageFor(DirectoryService.name_governance_roles)
+PeoplePage = PageFor(DirectoryService.list_people)
+NewPersonPage = PageFor(DirectoryService.add_person)
+PersonPage = PageFor(DirectoryService.change_person)
+PasswordPage = PageFor(DirectoryService.set_password)
 
 PER_PAGE = 50
 
@@ -51,18 +60,18 @@ def _offset(raw: str | None) -> int:
 
 
 @router.get("/agencies")
-def agencies(page: CurrentPage, offset: str | None = None):
+def agencies(page: AgenciesPage, offset: str | None = None):
     found = page.services.directory.list_agencies(page.actor, PageRequest(offset=_offset(offset), limit=PER_PAGE))
     return render(page.request, "admin/agencies.html", page=page, section="agencies", found=found)
 
 
 @router.get("/agencies/new")
-def new_agency_form(page: CurrentPage):
+def new_agency_form(page: AgenciesPage):
     return _agency_page(page, Form(), FormErrors(), None)
 
 
 @router.post("/agencies/new")
-def add_agency(page: CurrentPage, form: PostedForm):
+def add_agency(page: AgenciesPage, form: PostedForm):
     errors = FormErrors(AGENCY_LABELS)
     details = _agency_details(form, errors)
     if details is not None:
@@ -76,7 +85,7 @@ def add_agency(page: CurrentPage, form: PostedForm):
 
 
 @router.get("/agencies/{agency_id}/edit")
-def edit_agency_form(agency_id: str, page: CurrentPage):
+def edit_agency_form(agency_id: str, page: AgenciesPage):
     agency = page.services.directory.get_agency(page.actor, agency_id)
     details = agency.details
     form = Form(
@@ -91,7 +100,7 @@ def edit_agency_form(agency_id: str, page: CurrentPage):
 
 
 @router.post("/agencies/{agency_id}/edit")
-def change_agency(agency_id: str, page: CurrentPage, form: PostedForm):
+def change_agency(agency_id: str, page: AgenciesPage, form: PostedForm):
     agency = page.services.directory.get_agency(page.actor, agency_id)
     errors = FormErrors(AGENCY_LABELS)
     details = _agency_details(form, errors)
@@ -134,7 +143,7 @@ def _agency_page(page: Page, form: Form, errors: FormErrors, agency: Agency | No
 
 
 @router.get("/agencies/{agency_id}/governance")
-def governance_form(agency_id: str, page: CurrentPage):
+def governance_form(agency_id: str, page: GovernancePage):
     agency = page.services.directory.get_agency(page.actor, agency_id)
     roles = agency.governance
     form = Form({field: getattr(roles, field) or "" for field in GOVERNANCE_LABELS})
@@ -142,7 +151,7 @@ def governance_form(agency_id: str, page: CurrentPage):
 
 
 @router.post("/agencies/{agency_id}/governance")
-def name_governance(agency_id: str, page: CurrentPage, form: PostedForm):
+def name_governance(agency_id: str, page: GovernancePage, form: PostedForm):
     agency = page.services.directory.get_agency(page.actor, agency_id)
     errors = FormErrors(GOVERNANCE_LABELS)
     try:
@@ -173,7 +182,7 @@ def _governance_page(page: Page, agency: Agency, form: Form, errors: FormErrors,
 
 
 @router.get("/people")
-def people(page: CurrentPage, agency: str | None = None, offset: str | None = None):
+def people(page: PeoplePage, agency: str | None = None, offset: str | None = None):
     agencies = all_agencies(page)
     names = {a.id: a.name for a in agencies}
     agency_id = agency if agency in names else None
@@ -185,12 +194,12 @@ def people(page: CurrentPage, agency: str | None = None, offset: str | None = No
 
 
 @router.get("/people/new")
-def new_person_form(page: CurrentPage, agency: str | None = None):
+def new_person_form(page: NewPersonPage, agency: str | None = None):
     return _person_page(page, Form({"agency_id": agency or ""}), FormErrors(), None)
 
 
 @router.post("/people/new")
-def add_person(page: CurrentPage, form: PostedForm):
+def add_person(page: NewPersonPage, form: PostedForm):
     errors = FormErrors(PERSON_LABELS)
     details = _person_details(form, errors)
     password = form.raw("password") or None
@@ -205,7 +214,7 @@ def add_person(page: CurrentPage, form: PostedForm):
 
 
 @router.get("/people/{person_id}/edit")
-def edit_person_form(person_id: str, page: CurrentPage):
+def edit_person_form(person_id: str, page: PersonPage):
     person = page.services.directory.get_person(page.actor, person_id)
     details = person.details
     form = Form(
@@ -215,7 +224,7 @@ def edit_person_form(person_id: str, page: CurrentPage):
 
 
 @router.post("/people/{person_id}/edit")
-def change_person(person_id: str, page: CurrentPage, form: PostedForm):
+def change_person(person_id: str, page: PersonPage, form: PostedForm):
     person = page.services.directory.get_person(page.actor, person_id)
     errors = FormErrors(PERSON_LABELS)
     details = _person_details(form, errors)
@@ -230,7 +239,7 @@ def change_person(person_id: str, page: CurrentPage, form: PostedForm):
 
 
 @router.post("/people/{person_id}/access")
-def set_access(person_id: str, page: CurrentPage, form: PostedForm):
+def set_access(person_id: str, page: PersonPage, form: PostedForm):
     person = page.services.directory.get_person(page.actor, person_id)
     try:
         page.services.directory.set_disabled(page.actor, person_id, form.get("disabled") == "yes")
@@ -244,13 +253,13 @@ def set_access(person_id: str, page: CurrentPage, form: PostedForm):
 
 
 @router.get("/people/{person_id}/password")
-def password_form(person_id: str, page: CurrentPage):
+def password_form(person_id: str, page: PasswordPage):
     person = page.services.directory.get_person(page.actor, person_id)
     return render(page.request, "admin/password_form.html", page=page, section="people", person=person)
 
 
 @router.post("/people/{person_id}/password")
-def set_password(person_id: str, page: CurrentPage, form: PostedForm):
+def set_password(person_id: str, page: PasswordPage, form: PostedForm):
     person = page.services.directory.get_person(page.actor, person_id)
     errors = FormErrors({"password": "New password"})
     password = form.raw("password")

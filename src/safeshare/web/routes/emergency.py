@@ -10,12 +10,16 @@ from safeshare.domain.break_glass import BreakGlassInput, BreakGlassReviewInput,
 from safeshare.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
-from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
+from safeshare.services.break_glass import BreakGlassService
+from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors
 
 PER_PAGE = 20
 
 router = APIRouter(include_in_schema=False)
+
+EmergencyPage = PageFor(BreakGlassService.open)
+ReviewPage = PageFor(BreakGlassService.review)
 
 LABELS = {"reason": "Why you need emergency access", "password": "Your password"}
 OUTCOMES = {
@@ -26,12 +30,12 @@ OUTCOMES = {
 
 
 @router.get("/subjects/{subject_id}/emergency-access")
-def emergency_form(subject_id: str, page: CurrentPage):
+def emergency_form(subject_id: str, page: EmergencyPage):
     return _form_page(page, subject_id, Form(), FormErrors(LABELS))
 
 
 @router.post("/subjects/{subject_id}/emergency-access")
-def open_emergency_access(subject_id: str, page: CurrentPage, form: PostedForm):
+def open_emergency_access(subject_id: str, page: EmergencyPage, form: PostedForm):
     errors = FormErrors(LABELS)
     if not form.get("reason"):
         errors.add("reason", "Say what the emergency is")
@@ -68,7 +72,7 @@ def review_queue(page: CurrentPage, offset: str | None = None):
 
 
 @router.post("/emergency-access/{grant_id}/review")
-def review(grant_id: str, page: CurrentPage, form: PostedForm):
+def review(grant_id: str, page: ReviewPage, form: PostedForm):
     errors = FormErrors({"outcome": "Your conclusion", "note": "Your reasons"})
     if not form.get("outcome"):
         errors.add("outcome", "Select your conclusion", anchor=f"outcome-{grant_id}")
@@ -93,7 +97,7 @@ def _queue_page(page: Page, form: Form, errors: FormErrors, failed: str | None =
         for grant in found.items:
             if grant.person_id not in names:
                 try:
-                    names[grant.person_id] = page.services.directory.get_person(page.actor, grant.person_id).details.name
+                    names[grant.person_id] = page.services.directory.get_contact(page.actor, grant.person_id).name
                 except NotFound:
                     names[grant.person_id] = "Someone no longer in the directory"
     return render(

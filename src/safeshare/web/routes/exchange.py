@@ -14,13 +14,23 @@ from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.domain.requests import InformationRequest, NotHeld, RequestInput, RequestStatus, Urgency
 from safeshare.web.choices import all_agencies
-from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
+from safeshare.services.disclosures import DisclosureService
+from safeshare.services.requests import RequestService
+from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date
 from safeshare.web.journey import Journey
 from safeshare.web.routes.share import save_journey
 from safeshare.web.words import basis_labels, option_labels, purpose_labels
 
 router = APIRouter(include_in_schema=False)
+
+RequestsPage = PageFor(RequestService.to_answer, RequestService.sent)
+SendRequestPage = PageFor(RequestService.send)
+AnswerPage = PageFor(RequestService.answer)
+NotHeldPage = PageFor(RequestService.answer_not_held)
+CancelPage = PageFor(RequestService.cancel)
+AcknowledgePage = PageFor(DisclosureService.acknowledge)
+FamilyPage = PageFor(DisclosureService.update_family)
 
 PER_PAGE = 20
 REQUEST_LABELS = {
@@ -64,7 +74,7 @@ def _person_name(page: Page, person_id: str | None) -> str | None:
     if not person_id or not page.may(Permission.PEOPLE_READ):
         return None
     try:
-        return page.services.directory.get_person(page.actor, person_id).details.name
+        return page.services.directory.get_contact(page.actor, person_id).name
     except NotFound:
         return None
 
@@ -89,7 +99,7 @@ def vocabulary(page: Page) -> dict:
 
 
 @router.get("/requests")
-def requests_home(page: CurrentPage, offset: str | None = None, answer_offset: str | None = None):
+def requests_home(page: RequestsPage, offset: str | None = None, answer_offset: str | None = None):
     to_answer = page.services.requests.to_answer(page.actor, PageRequest(offset=_offset(answer_offset), limit=PER_PAGE)) if page.may(Permission.REQUESTS_ANSWER) else None
     sent = page.services.requests.sent(page.actor, PageRequest(offset=_offset(offset), limit=PER_PAGE)) if page.may(Permission.REQUESTS_SEND) else None
     return render(
@@ -99,14 +109,14 @@ def requests_home(page: CurrentPage, offset: str | None = None, answer_offset: s
 
 
 @router.get("/subjects/{subject_id}/requests/new")
-def new_request_form(subject_id: str, page: CurrentPage):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+def new_request_form(subject_id: str, page: SendRequestPage):
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     return _request_form(page, subject, Form({"urgency": Urgency.ROUTINE.value}), FormErrors(REQUEST_LABELS))
 
 
 @router.post("/subjects/{subject_id}/requests/new")
-def send_request(subject_id: str, page: CurrentPage, form: PostedForm):
-    subject = page.services.subjects.view_subject(page.actor, subject_id).subject
+def send_request(subject_id: str, page: SendRequestPage, form: PostedForm):
+    subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     errors = FormErrors(REQUEST_LABELS)
     for name, message in (
         ("target_agency_id", "Select the agency to ask"),
@@ -171,7 +181,7 @@ def _request_page(page: Page, found: InformationRequest, form: Form, errors: For
 
 
 @router.post("/requests/{request_id}/answer")
-def answer_request(request_id: str, page: CurrentPage, form: PostedForm):
+def answer_request(request_id: str, page: AnswerPage, form: PostedForm):
     """Answer through the decision aid: its questions start filled in from the request."""
     found = page.services.requests.get(page.actor, request_id)
     requester = page.services.directory.get_agency(page.actor, found.requester_agency_id)
@@ -191,7 +201,7 @@ def answer_request(request_id: str, page: CurrentPage, form: PostedForm):
 
 
 @router.post("/requests/{request_id}/not-held")
-def answer_not_held(request_id: str, page: CurrentPage, form: PostedForm):
+def answer_not_held(request_id: str, page: NotHeldPage, form: PostedForm):
     note = form.get("note") or NotHeld().note
     try:
         page.services.requests.answer_not_held(page.actor, request_id, NotHeld(note=note))
@@ -203,7 +213,7 @@ def answer_not_held(request_id: str, page: CurrentPage, form: PostedForm):
 
 
 @router.post("/requests/{request_id}/cancel")
-def cancel_request(request_id: str, page: CurrentPage, form: PostedForm):
+def cancel_request(request_id: str, page: CancelPage, form: PostedForm):
     errors = FormErrors({"reason": "Why you are withdrawing it"})
     try:
         page.services.requests.cancel(page.actor, request_id, form.get("reason"))
@@ -263,7 +273,7 @@ def _disclosure_page(page: Page, disclosure: Disclosure, form: Form, errors: For
 
 
 @router.post("/disclosures/{disclosure_id}/acknowledge")
-def acknowledge(disclosure_id: str, page: CurrentPage, form: PostedForm):
+def acknowledge(disclosure_id: str, page: AcknowledgePage, form: PostedForm):
     try:
         page.services.disclosures.acknowledge(page.actor, disclosure_id)
     except Conflict:
@@ -272,7 +282,7 @@ def acknowledge(disclosure_id: str, page: CurrentPage, form: PostedForm):
 
 
 @router.post("/disclosures/{disclosure_id}/family")
-def update_family(disclosure_id: str, page: CurrentPage, form: PostedForm):
+def update_family(disclosure_id: str, page: FamilyPage, form: PostedForm):
     errors = FormErrors({"status": "Whether they were told", "told_at": "Date they were told", "reason_not_told": "Why they are not told", "note": "Note"})
     told_on = parse_date(form, "told_at", errors, "The date they were told")
     if not form.get("status"):

@@ -22,7 +22,7 @@ def home(page: CurrentPage):
     decisions = services.decisions.mine(actor, RECENT) if page.may(Permission.DECISIONS_READ) else None
     colleagues = None
     if page.may(Permission.ACCESS_LOG_READ) and page.may(Permission.PEOPLE_READ):
-        colleagues = services.directory.list_people(actor, PageRequest(offset=0, limit=20), actor.agency_id)
+        colleagues = services.directory.list_contacts(actor, PageRequest(offset=0, limit=20), actor.agency_id)
     partnership = None
     if page.may(Permission.AGENCIES_MANAGE):
         partnership = services.directory.list_agencies(actor, PageRequest(offset=0, limit=1))

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from safeshare.domain.advice import CaseFacts
 from safeshare.domain.errors import NotFound
 from safeshare.domain.permissions import Permission
 from safeshare.domain.subjects import Subject
-from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
+from safeshare.services.decisions import DecisionService
+from safeshare.web.context import CurrentPage, Page, PostedForm, offering, redirect, render
 from safeshare.web.cookies import JourneyTooLong
 from safeshare.web.forms import Form, FormErrors
 from safeshare.web.journey import (
@@ -26,7 +27,8 @@ from safeshare.web.journey import (
     trail_answer_text,
 )
 
-router = APIRouter(prefix="/share", include_in_schema=False)
+# Every step of the decision aid leads to advice, so every one opens only for those who may ask for it.
+router = APIRouter(prefix="/share", include_in_schema=False, dependencies=[Depends(offering(DecisionService.advise))])
 
 # Where each kind of guidance a question links to is shown.
 GUIDANCE_PAGES = {"golden_rule": "/guidance/golden-rules", "principle": "/guidance/principles", "myth": "/guidance/myths"}

@@ -19,12 +19,17 @@ from safeshare.domain.subjects import (
     SubjectDetails,
     holders_of_parental_responsibility,
 )
-from safeshare.services.subjects import SubjectSearch
-from safeshare.web.context import CurrentPage, Page, PostedForm, redirect, render
+from safeshare.services.subjects import SubjectSearch, SubjectService
+from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, parse_date
 from safeshare.web.routes.exchange import STATUS
 
 router = APIRouter(prefix="/subjects", include_in_schema=False)
+
+FindPage = PageFor(SubjectService.search)
+AddPage = PageFor(SubjectService.add_subject)
+ChangePage = PageFor(SubjectService.change_subject)
+RelatePage = PageFor(SubjectService.relate)
 
 RESULTS_PER_PAGE = 20
 TIMELINE_PER_PAGE = 20
@@ -49,12 +54,12 @@ RELATIONSHIP_LABELS = {"person_id": "Who", "kind": "How they are related", "pare
 
 
 @router.get("/find")
-def find_form(page: CurrentPage):
+def find_form(page: FindPage):
     return _find_page(page, Form(), FormErrors(), None)
 
 
 @router.post("/find")
-def find(page: CurrentPage, form: PostedForm):
+def find(page: FindPage, form: PostedForm):
     errors = FormErrors({"name": "Name", "date_of_birth": "Date of birth", "nhs_number": "NHS number"})
     terms = search_terms(form, errors)
     found = None
@@ -103,12 +108,12 @@ def _find_page(page: Page, form: Form, errors: FormErrors, found, status_code: i
 
 
 @router.get("/new")
-def new_form(page: CurrentPage, related_to: str | None = None):
+def new_form(page: AddPage, related_to: str | None = None):
     return _details_page(page, Form({"related_to": related_to or ""}), FormErrors(), None)
 
 
 @router.post("/new")
-def add(page: CurrentPage, form: PostedForm):
+def add(page: AddPage, form: PostedForm):
     errors = FormErrors(SUBJECT_LABELS, SUBJECT_ALIASES)
     details = _subject_details(form, errors)
     if details is not None:
@@ -125,13 +130,13 @@ def add(page: CurrentPage, form: PostedForm):
 
 
 @router.get("/{subject_id}/edit")
-def edit_form(subject_id: str, page: CurrentPage):
-    view = page.services.subjects.view_subject(page.actor, subject_id)
+def edit_form(subject_id: str, page: ChangePage):
+    view = page.services.subjects.view_as_holder(page.actor, subject_id)
     return _details_page(page, _form_from(view.subject.details), FormErrors(), view.subject)
 
 
 @router.post("/{subject_id}/edit")
-def change(subject_id: str, page: CurrentPage, form: PostedForm):
+def change(subject_id: str, page: ChangePage, form: PostedForm):
     errors = FormErrors(SUBJECT_LABELS, SUBJECT_ALIASES)
     details = _subject_details(form, errors)
     if details is not None:
@@ -141,7 +146,7 @@ def change(subject_id: str, page: CurrentPage, form: PostedForm):
             errors.from_problems(error)
         else:
             return redirect(f"/subjects/{subject_id}")
-    view = page.services.subjects.view_subject(page.actor, subject_id)
+    view = page.services.subjects.view_as_holder(page.actor, subject_id)
     return _details_page(page, form, errors, view.subject, status_code=400)
 
 
@@ -266,8 +271,8 @@ def _page_offset(raw: str | None) -> int:
 
 
 @router.get("/{subject_id}/relationships/new")
-def relate_form(subject_id: str, page: CurrentPage, person: str | None = None):
-    view = page.services.subjects.view_subject(page.actor, subject_id)
+def relate_form(subject_id: str, page: RelatePage, person: str | None = None):
+    view = page.services.subjects.view_as_holder(page.actor, subject_id)
     candidates: list[Subject] = []
     if person:
         try:
@@ -279,8 +284,8 @@ def relate_form(subject_id: str, page: CurrentPage, person: str | None = None):
 
 
 @router.post("/{subject_id}/relationships/new")
-def relate(subject_id: str, page: CurrentPage, form: PostedForm):
-    child = page.services.subjects.view_subject(page.actor, subject_id).subject
+def relate(subject_id: str, page: RelatePage, form: PostedForm):
+    child = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     if form.get("action") == "search":
         errors = FormErrors({"name": "Name", "date_of_birth": "Date of birth", "nhs_number": "NHS number"})
         candidates = _candidates(page, form, child, errors)
