@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
+from safeshare.api.dependencies import strict_json_body_unless_signed_in
 from safeshare.api.errors import install_error_handlers
+from safeshare.api.responses import publish_contract
 from safeshare.api.routes import access, auth, consents, decisions, directory, disclosures, requests, subjects
 
 API_PREFIX = "/api/v1"
 
 
 def api_router() -> APIRouter:
-    router = APIRouter(prefix=API_PREFIX)
+    router = APIRouter(prefix=API_PREFIX, dependencies=[Depends(strict_json_body_unless_signed_in)])
     for module in (auth, directory, subjects, decisions, consents, requests, disclosures, access):
         router.include_router(module.router)
     return router
@@ -20,3 +22,4 @@ def api_router() -> APIRouter:
 def configure_api(app: FastAPI) -> None:
     app.include_router(api_router())
     install_error_handlers(app)
+    publish_contract(app, API_PREFIX)
