@@ -56,10 +56,13 @@ def test_invalid_subjects_get_a_422_naming_the_field(api, world, as_a, body, fie
     assert problem in field_problems(response)[field]
 
 
-def test_malformed_json_is_a_clear_4xx(api, world, as_a):
+def test_malformed_json_is_a_400_in_safeshares_error_body(api, world, as_a):
     response = api.post("/api/v1/subjects", content=b"{not json", headers={**as_a, "content-type": "application/json"})
-    assert response.status_code == 422
-    assert "not valid JSON" in response.text
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "body: the request body is not valid JSON",
+        "errors": [{"field": "body", "problem": "the request body is not valid JSON"}],
+    }
 
 
 def test_duplicate_nhs_number_is_a_409(api, world):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter, ValidationError
 
 from safeshare.domain.errors import AuthenticationFailed
 from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
@@ -29,6 +34,46 @@ def current_actor(
     return services(request).accounts.authenticate(credentials.credentials, SessionKind.TOKEN, Channel.API)
 
 
+@functools.cache
+def _strict_reader(body_type: Any) -> TypeAdapter:
+    return TypeAdapter(body_type)
+
+
+async def strict_json_body(request: Request) -> None:
+    """A JSON body is read in pydantic's strict JSON mode first, so the server takes exactly what the published
+    schema allows: no "1" for 1, no 0 for false, no number for a date. Lax reading would accept what the schema
+    forbids, and a client could not know which of its mistakes are forgiven."""
+    route = request.scope.get("route")
+    content_type = request.headers.get("content-type", "")
+    if not isinstance(route, APIRoute) or route.body_field is None or "json" not in content_type:
+        return
+    body = await request.body()
+    if not body:
+        return
+    try:
+        _strict_reader(route.body_field.field_info.annotation).validate_json(body, strict=True)
+    except ValidationError as error:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
+
+
+def signed_in(
+    actor: Annotated[Actor, Depends(current_actor)], _body: Annotated[None, Depends(strict_json_body)]
+) -> Actor:
+    """The caller is authenticated before the body is read at all."""
+    return actor
+
+
+async def strict_json_body_unless_signed_in(request: Request) -> None:
+    """For routes anyone may call (signing in): routes that need a token read the body after authenticating."""
+    route = request.scope.get("route")
+    if isinstance(route, APIRoute) and not _needs_token(route.dependant):
+        await strict_json_body(request)
+
+
+def _needs_token(dependant: Dependant) -> bool:
+    return any(d.call is signed_in or _needs_token(d) for d in dependant.dependencies)
+
+
 def page_request(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
@@ -37,5 +82,5 @@ def page_request(
 
 
 Services = Annotated[SafeShare, Depends(services)]
-CurrentActor = Annotated[Actor, Depends(current_actor)]
+CurrentActor = Annotated[Actor, Depends(signed_in)]
 Paging = Annotated[PageRequest, Depends(page_request)]

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+
+from safeshare.api.responses import ErrorBody, FieldProblem
 
 from safeshare.domain.errors import (
     AuthenticationFailed,
@@ -26,7 +32,7 @@ STATUS = {InvalidInput: 422, NotFound: 404, Forbidden: 403, Conflict: 409, Authe
 
 
 def problem_body(message: str, problems: list[dict]) -> dict:
-    return {"detail": message, "errors": problems}
+    return ErrorBody(detail=message, errors=[FieldProblem(**problem) for problem in problems]).model_dump()
 
 
 def body_refused(refused: BodyRefused) -> JSONResponse:
@@ -41,9 +47,27 @@ def describe_validation_errors(errors) -> list[dict]:
         message = error.get("msg", "is not valid")
         message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
         if error.get("type") == "json_invalid":
-            message = "the request body is not valid JSON"
+            message, location = "the request body is not valid JSON", []  # the location is a character offset
         described.append({"field": ".".join(location) or "body", "problem": message})
     return described
+
+
+@functools.cache
+def _path_pattern(template: str) -> re.Pattern:
+    return compile_path(template)[0]
+
+
+def methods_allowed(request: Request) -> list[str]:
+    """Every method the published contract gives this path (RFC 9110 15.5.6): Starlette's own Allow names only
+    those of the first route that matched the path."""
+    path = request.url.path
+    methods = {
+        method.upper()
+        for template, operations in request.app.openapi()["paths"].items()
+        if _path_pattern(template).match(path)
+        for method in operations
+    }
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -56,15 +80,27 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = describe_validation_errors(error.errors())
+        errors = error.errors()
+        problems = describe_validation_errors(errors)
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        return JSONResponse(problem_body(summary, problems), status_code=422)
+        # A body that cannot be parsed is a malformed request (400); one that parses but does not fit is 422.
+        unparseable = any(e.get("type") == "json_invalid" for e in errors)
+        return JSONResponse(problem_body(summary, problems), status_code=400 if unparseable else 422)
 
     @app.exception_handler(ValidationError)
     async def _model_invalid(_request: Request, error: ValidationError) -> JSONResponse:
         problems = describe_validation_errors(error.errors())
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
         return JSONResponse(problem_body(summary, problems), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Routing's own refusals (no such path, a method the path does not take) in SafeShare's error body too.
+        message = error.detail if isinstance(error.detail, str) and error.detail else "the request was refused"
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            headers["Allow"] = ", ".join(methods_allowed(request))
+        return JSONResponse(problem_body(message, []), status_code=error.status_code, headers=headers)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, error: IntegrityError) -> JSONResponse:

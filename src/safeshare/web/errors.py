@@ -111,10 +111,8 @@ def install_web_error_handlers(app: FastAPI) -> None:
         )
 
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if is_api(request):
-            from fastapi.exception_handlers import http_exception_handler
-
-            return await http_exception_handler(request, error)
+        if is_api(request) and delegate(StarletteHTTPException):
+            return await delegate(StarletteHTTPException)(request, error)
         if error.status_code == 404:
             return not_found(request)
         if error.status_code == 405:

@@ -4,6 +4,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from safeshare.api.dependencies import CurrentActor, Services
+from safeshare.api.responses import error_responses
 from safeshare.domain.people import Person
 from safeshare.services.accounts import SessionKind
 
@@ -21,7 +22,7 @@ class TokenIssued(BaseModel):
     expires_in: int
 
 
-@router.post("/token", response_model=TokenIssued)
+@router.post("/token", response_model=TokenIssued, responses=error_responses(401, 429))
 def issue_token(credentials: Credentials, services: Services) -> TokenIssued:
     token, _actor = services.accounts.sign_in(credentials.email, credentials.password, SessionKind.TOKEN)
     return TokenIssued(access_token=token, expires_in=services.context.settings.api_token_hours * 3600)
