@@ -19,6 +19,7 @@ from safeshare.services.context import Actor, Channel
 from safeshare.settings import Settings
 from safeshare.web import cookies
 from safeshare.web.csrf import FIELD, CsrfRefused, tokens_match
+from safeshare.web.form_keys import new_form_key
 from safeshare.web.forms import Form, FormErrors
 
 
@@ -95,6 +96,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("errors", FormErrors())
     context.setdefault("form", Form())
     context.setdefault("nav", None)
+    context.setdefault("form_key", new_form_key(request.app.state.services.context.clock()))
     html = environment.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code)
 
