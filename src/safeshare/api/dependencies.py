@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -81,6 +81,25 @@ def page_request(
     return PageRequest(offset=offset, limit=limit)
 
 
+def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description=(
+                "A key of your own for this request (16 to 128 letters, digits, '-' or '_'; a UUID will do). Send the "
+                "same request again with the same key, after a time-out or a dropped connection, and you get the first "
+                "answer back instead of a second sealed record. Honoured for 24 hours by default; the same key with a "
+                "different request is refused (422)."
+            ),
+        ),
+    ] = None,
+) -> str | None:
+    """Passed through to the service, which checks it: one declaration shared by every route that seals or sends."""
+    return key
+
+
 Services = Annotated[SafeShare, Depends(services)]
+IdempotencyKey = Annotated[str | None, Depends(idempotency_key)]
 CurrentActor = Annotated[Actor, Depends(signed_in)]
 Paging = Annotated[PageRequest, Depends(page_request)]

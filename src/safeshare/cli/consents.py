@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from safeshare.cli.decisions import read_json
-from safeshare.cli.directory import AsJson, Limit, Offset, Token
+from safeshare.cli.directory import AsJson, IdempotencyKey, Limit, Offset, Token
 from safeshare.cli.runtime import actor_for, console, emit, reports_errors, services
 from safeshare.domain.advice import PurposeCategory
 from safeshare.domain.consent import ConflictResolution, ConsentInput, ObtainedBy, ReviewInput, ReviewOutcome, WithdrawalInput
@@ -43,11 +43,13 @@ def _page(offset: int, limit: int) -> PageRequest:
 @reports_errors
 def record(
     file: Annotated[Path, typer.Option("--file", help="A JSON consent (see the API schema ConsentInput).")],
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """Record consent given or refused; refused if the person cannot consent for this child."""
-    recorded = services().consents.record(actor_for(token), ConsentInput.model_validate(read_json(file, "file")))
+    submitted = ConsentInput.model_validate(read_json(file, "file"))
+    recorded = services().consents.record(actor_for(token), submitted, idempotency_key=idempotency_key)
     if as_json:
         emit(recorded, True)
         return
@@ -81,12 +83,14 @@ def withdraw(
     how: Annotated[ObtainedBy, typer.Option()],
     note: Annotated[str, typer.Option(help="What the person said.")],
     withdrawn_at: Annotated[dt.datetime | None, typer.Option(help="When, if not now (UTC).")] = None,
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """Withdraw consent: at once for later shares; earlier recipients see a notice."""
     when = withdrawn_at.replace(tzinfo=dt.UTC) if withdrawn_at else None
-    emit(services().consents.withdraw(actor_for(token), consent_id, WithdrawalInput(withdrawn_at=when, how=how, note=note)), as_json, CONSENT_COLUMNS)
+    withdrawal = WithdrawalInput(withdrawn_at=when, how=how, note=note)
+    emit(services().consents.withdraw(actor_for(token), consent_id, withdrawal, idempotency_key=idempotency_key), as_json, CONSENT_COLUMNS)
 
 
 @consent.command("review")
@@ -98,6 +102,7 @@ def review(
     confirmed_with: Annotated[str, typer.Option(help="Who confirmed it still stands.")] = "",
     next_review_by: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="When to review it again.")] = None,
     note: Annotated[str, typer.Option(help="What the person said.")] = "",
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
@@ -105,7 +110,7 @@ def review(
     submitted = ReviewInput(
         outcome=outcome, how=how, confirmed_with=confirmed_with, next_review_by=next_review_by.date() if next_review_by else None, note=note
     )
-    emit(services().consents.review(actor_for(token), consent_id, submitted), as_json, CONSENT_COLUMNS)
+    emit(services().consents.review(actor_for(token), consent_id, submitted, idempotency_key=idempotency_key), as_json, CONSENT_COLUMNS)
 
 
 @consent.command("who-may")
@@ -199,9 +204,11 @@ def export_fhir(
 @reports_errors
 def import_fhir(
     file: Annotated[Path, typer.Option("--file", help="A FHIR R5 Consent resource (JSON).")],
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
-    """Record a consent from a FHIR R5 Consent resource, once only: a second copy of it is refused."""
-    recorded = services().consents.import_fhir(actor_for(token), read_json(file, "file"))
+    """Record a consent from a FHIR R5 Consent resource, once only: a second copy of it is refused (unless sent
+    again with the same --idempotency-key, which gives the first result)."""
+    recorded = services().consents.import_fhir(actor_for(token), read_json(file, "file"), idempotency_key=idempotency_key)
     emit(recorded if as_json else recorded.consent, as_json, CONSENT_COLUMNS)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.panel import Panel
 
-from safeshare.cli.directory import AsJson, Limit, Offset, Token
+from safeshare.cli.directory import AsJson, IdempotencyKey, Limit, Offset, Token
 from safeshare.cli.runtime import actor_for, console, emit, reports_errors, services
 from safeshare.domain.advice import Advice, CaseFacts
 from safeshare.domain.decisions import DecisionInput, DecisionRecord
@@ -82,12 +82,13 @@ def decide(
 def record(
     file: Annotated[Path, typer.Option("--file", help="A JSON decision record (see the API schema DecisionInput).")],
     guidance_version: Annotated[str | None, typer.Option(help="The installed guidance version to advise under.")] = None,
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """Seal a decision, to share or not, in the ledger."""
     submitted = DecisionInput.model_validate(read_json(file, "file"))
-    sealed: DecisionRecord = services().decisions.record(actor_for(token), submitted, guidance_version)
+    sealed: DecisionRecord = services().decisions.record(actor_for(token), submitted, guidance_version, idempotency_key=idempotency_key)
     emit(sealed, as_json, DECISION_COLUMNS)
 
 

@@ -18,6 +18,14 @@ Token = Annotated[str | None, typer.Option(envvar="SAFESHARE_TOKEN", help=TOKEN_
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 Offset = Annotated[int, typer.Option(min=0)]
 Limit = Annotated[int, typer.Option(min=1, max=200)]
+IdempotencyKey = Annotated[
+    str | None,
+    typer.Option(
+        "--idempotency-key",
+        help="A key of your own (16 to 128 letters, digits, - or _; a UUID will do): run the same command again with "
+        "it, after a crash or time-out, and you get the first result back instead of a second sealed record.",
+    ),
+]
 
 AGENCY_COLUMNS = [("id", lambda a: a.id), ("name", lambda a: a.name), ("kind", lambda a: a.kind.value),
                   ("s11", lambda a: "yes" if a.details.section_11_duty else "no"),

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from safeshare.cli.decisions import read_json
-from safeshare.cli.directory import AsJson, Limit, Offset, Token
+from safeshare.cli.directory import AsJson, IdempotencyKey, Limit, Offset, Token
 from safeshare.cli.runtime import actor_for, console, emit, reports_errors, services
 from safeshare.domain.break_glass import BreakGlassInput, BreakGlassReviewInput, ReviewOutcome
 from safeshare.domain.disclosures import DisclosureInput, FamilyStatus, FamilyUpdate
@@ -66,11 +66,13 @@ def _page(offset: int, limit: int) -> PageRequest:
 @reports_errors
 def send_request(
     file: Annotated[Path, typer.Option("--file", help="A JSON request (see the API schema RequestInput).")],
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """Ask another agency for information about a subject your agency holds."""
-    emit(services().requests.send(actor_for(token), RequestInput.model_validate(read_json(file, "file"))), as_json, REQUEST_COLUMNS)
+    submitted = RequestInput.model_validate(read_json(file, "file"))
+    emit(services().requests.send(actor_for(token), submitted, idempotency_key=idempotency_key), as_json, REQUEST_COLUMNS)
 
 
 @requests.command("show")
@@ -115,20 +117,28 @@ def overdue(token: Token = None, offset: Offset = 0, limit: Limit = 50, as_json:
 def answer(
     request_id: str,
     file: Annotated[Path, typer.Option("--file", help="A JSON answer (see the API schema RequestAnswer).")],
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """Answer through the decision aid: share, or refuse with reasons that go back to the requester."""
-    found = services().requests.answer(actor_for(token), request_id, RequestAnswer.model_validate(read_json(file, "file")))
+    submitted = RequestAnswer.model_validate(read_json(file, "file"))
+    found = services().requests.answer(actor_for(token), request_id, submitted, idempotency_key=idempotency_key)
     emit(found, as_json, REQUEST_COLUMNS)
 
 
 @requests.command("not-held")
 @reports_errors
-def not_held(request_id: str, note: Annotated[str | None, typer.Option()] = None, token: Token = None, as_json: AsJson = False) -> None:
+def not_held(
+    request_id: str,
+    note: Annotated[str | None, typer.Option()] = None,
+    idempotency_key: IdempotencyKey = None,
+    token: Token = None,
+    as_json: AsJson = False,
+) -> None:
     """Tell the requester your agency holds no record of the person."""
     answer_ = NotHeld(note=note) if note else NotHeld()
-    emit(services().requests.answer_not_held(actor_for(token), request_id, answer_), as_json, REQUEST_COLUMNS)
+    emit(services().requests.answer_not_held(actor_for(token), request_id, answer_, idempotency_key=idempotency_key), as_json, REQUEST_COLUMNS)
 
 
 @requests.command("cancel")
@@ -144,11 +154,13 @@ def cancel(request_id: str, reason: Annotated[str, typer.Option()], token: Token
 @reports_errors
 def send_disclosure(
     file: Annotated[Path, typer.Option("--file", help="A JSON disclosure (see the API schema DisclosureInput).")],
+    idempotency_key: IdempotencyKey = None,
     token: Token = None,
     as_json: AsJson = False,
 ) -> None:
     """Seal a decision to share and send the chosen items to the named recipients."""
-    sent = services().disclosures.send(actor_for(token), DisclosureInput.model_validate(read_json(file, "file")))
+    submitted = DisclosureInput.model_validate(read_json(file, "file"))
+    sent = services().disclosures.send(actor_for(token), submitted, idempotency_key=idempotency_key)
     emit(sent, as_json, DISCLOSURE_COLUMNS)
 
 

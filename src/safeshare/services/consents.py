@@ -45,6 +45,7 @@ from safeshare.domain.subjects import holders_of_parental_responsibility
 from safeshare.services.access_log import log_read
 from safeshare.services.clock import CLOCK_SLACK
 from safeshare.services.context import Actor
+from safeshare.services.idempotency import Idempotent, ref_id
 from safeshare.services.need_to_know import require_holder
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
@@ -193,8 +194,39 @@ def _register_consent(uow: UnitOfWork, actor: Actor, submitted: DecisionInput, a
     return submitted.model_copy(update=update), standing
 
 
+def _consent_again(service: ConsentService, uow: UnitOfWork, actor: Actor, ref: str) -> ConsentRecord:
+    """A change to the register sent with a key that was used before: the consent it changed, as it now stands."""
+    consent = own_consent(uow, actor, ref_id(ref))
+    log_read(uow, actor, "consent.replay", [consent.input.subject_id], service.now(), Grant.HOLDER, [ref])
+    return consent
+
+
+def _recorded_again(service: ConsentService, uow: UnitOfWork, actor: Actor, ref: str) -> ConsentRecorded:
+    """A consent recorded with a key that was used before: that consent, and the conflicts recording it raised."""
+    consent = _consent_again(service, uow, actor, ref)
+    raised = [
+        c for c in uow.consents.conflicts_for_subject(actor.agency_id, consent.input.subject_id)
+        if consent.id in c.consent_ids and c.raised_at == consent.recorded_at
+    ]
+    return ConsentRecorded(consent=consent, conflicts_raised=tuple(raised))
+
+
+def _recorded_ref(recorded: ConsentRecorded) -> str:
+    return f"consent:{recorded.consent.id}"
+
+
+def _changed_ref(consent: ConsentRecord) -> str:
+    return f"consent:{consent.id}"
+
+
+RECORDING = Idempotent("consent.record", _recorded_ref, _recorded_again)
+IMPORTING = Idempotent("consent.import_fhir", _recorded_ref, _recorded_again)
+WITHDRAWING = Idempotent("consent.withdraw", _changed_ref, _consent_again)
+REVIEWING = Idempotent("consent.review", _changed_ref, _consent_again)
+
+
 class ConsentService(Service):
-    @use_case(Permission.CONSENT_RECORD)
+    @use_case(Permission.CONSENT_RECORD, RECORDING)
     def record(self, uow: UnitOfWork, actor: Actor, submitted: ConsentInput) -> ConsentRecorded:
         """Record consent given or refused, refusing it from someone who cannot give it for this child."""
         return self._record(uow, actor, submitted)
@@ -248,7 +280,7 @@ class ConsentService(Service):
             raised.append(conflict)
         return raised
 
-    @use_case(Permission.CONSENT_RECORD)
+    @use_case(Permission.CONSENT_RECORD, WITHDRAWING)
     def withdraw(self, uow: UnitOfWork, actor: Actor, consent_id: str, withdrawal: WithdrawalInput) -> ConsentRecord:
         """Withdrawal takes effect at once for every later share; recipients of earlier shares see a notice."""
         return self._withdraw(uow, actor, own_consent(uow, actor, consent_id), withdrawal)
@@ -268,7 +300,7 @@ class ConsentService(Service):
             raise Conflict.of("consent_id", NO_LONGER_GIVEN)
         return consent.model_copy(update={"status": ConsentStatus.WITHDRAWN, "withdrawal": stored})
 
-    @use_case(Permission.CONSENT_RECORD)
+    @use_case(Permission.CONSENT_RECORD, REVIEWING)
     def review(self, uow: UnitOfWork, actor: Actor, consent_id: str, submitted: ReviewInput) -> ConsentRecord:
         """Record a review of given consent (R5: renewal is reviewed): still valid, confirmed with someone and
         with a new review date; or no longer valid, which is a withdrawal taking effect at once."""
@@ -383,7 +415,7 @@ class ConsentService(Service):
         log_read(uow, actor, "consent.export_fhir", [consent.input.subject_id], self.now(), Grant.HOLDER, [f"consent:{consent_id}"])
         return to_fhir(consent)
 
-    @use_case(Permission.CONSENT_RECORD)
+    @use_case(Permission.CONSENT_RECORD, IMPORTING)
     def import_fhir(self, uow: UnitOfWork, actor: Actor, resource: dict) -> ConsentRecorded:
         """Record a consent from a FHIR Consent resource, with every check a typed-in consent passes, once only."""
         from safeshare.services.fhir_consent import from_fhir, identifiers_of

@@ -16,13 +16,16 @@ from safeshare.services.access_log import log_read, log_records_read
 from safeshare.services.clock import CLOCK_SLACK
 from safeshare.services.context import Actor
 from safeshare.services.consents import apply_consent, facts_with_consent, own_consent, standing_for
+from safeshare.services.idempotency import Attempt, checked_key, ref_id, request_digest, retrying_taken_keys
 from safeshare.services.need_to_know import record_access, require_holder_of_all
 from safeshare.services.use_case import Service, ServiceContext, require_permission, use_case
 from safeshare.store.group_commit import Failed, GroupCommit
+from safeshare.store.repositories.idempotency import KeyTaken
 from safeshare.store.repositories.decisions import prepare_decision
 from safeshare.store.unit_of_work import UnitOfWork
 
 NO_DECISION = "decision_id: no decision record you may see has this number"
+RECORDING = "decision.record"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,7 @@ class _Submission:
     actor: Actor
     submitted: DecisionInput
     guidance_version: str | None
+    attempt: Attempt | None = None
 
 
 class DecisionService(Service):
@@ -74,16 +78,24 @@ class DecisionService(Service):
         log_read(uow, actor, "consent.standing", [subject_id], now, Grant.HOLDER, [f"consent:{consent_id}"])
         return facts_with_consent(facts, standing)
 
-    def record(self, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None) -> DecisionRecord:
+    def record(
+        self, actor: Actor, submitted: DecisionInput, guidance_version: str | None = None, idempotency_key: str | None = None
+    ) -> DecisionRecord:
         """Seal a decision in the ledger. The advice is worked out again here, never taken from the caller.
 
         Decisions recorded at the same time are checked and sealed together, in one transaction with one
         durable commit (`safeshare.store.group_commit`). Each is still checked on its own, and this returns
         only once the transaction holding its entry has committed; a decision refused by the checks writes
-        nothing and does not hold up the others.
+        nothing and does not hold up the others. With an `idempotency_key` used before for the same decision,
+        the record sealed then is returned and nothing new is sealed (`safeshare.services.idempotency`).
         """
         require_permission(actor, Permission.DECISIONS_RECORD)
-        return self._sealing.submit(_Submission(actor, submitted, guidance_version))
+        key = checked_key(idempotency_key)
+        if key is None:
+            return self._sealing.submit(_Submission(actor, submitted, guidance_version))
+        digest = request_digest(self.context.settings, RECORDING, {"submitted": submitted, "guidance_version": guidance_version})
+        item = _Submission(actor, submitted, guidance_version, Attempt(actor, RECORDING, key, digest))
+        return retrying_taken_keys(lambda: self._sealing.submit(item))
 
     record.required_permission = Permission.DECISIONS_RECORD  # type: ignore[attr-defined]
 
@@ -96,17 +108,42 @@ class DecisionService(Service):
         for agency_id, subject_ids in holdings.items():  # one query each; the checks below reuse the answers
             uow.subjects.held_of(subject_ids, agency_id)
         uow.agencies.existing({r.agency_id for item in batch for r in item.submitted.recipients})
-        prepared, refused = [], {}
+        now = self.now()
+        results: list[DecisionRecord | Failed | None] = [None] * len(batch)
+        prepared, sealing, refused, keys = [], [], {}, set()
         for index, item in enumerate(batch):
             try:
+                if item.attempt is not None:
+                    earlier = item.attempt.earlier_result(uow, now, self.context.settings)
+                    if earlier is not None:
+                        results[index] = self._sealed_before(uow, item.actor, earlier, now)
+                        continue
+                    if (item.actor.person_id, item.attempt.key) in keys:
+                        raise KeyTaken(item.attempt.key)  # twice in one batch: sealed once, then found again
+                    keys.add((item.actor.person_id, item.attempt.key))
                 require_holder_of_all(uow, item.actor, item.submitted.subject_ids)
                 record = decision_to_seal(self.context, uow, item.actor, item.submitted, item.guidance_version)
                 prepared.append(prepare_decision(record))
-            except SafeShareError as error:
+                sealing.append(index)
+            except (SafeShareError, KeyTaken) as error:
                 refused[index] = Failed(error)
         if refused:
             return [refused.get(index) for index in range(len(batch))]
-        return list(uow.decisions.append_prepared(prepared))
+        for index, record in zip(sealing, uow.decisions.append_prepared(prepared) if prepared else [], strict=True):
+            results[index] = record
+            attempt = batch[index].attempt
+            if attempt is not None:  # in the transaction that seals the record, so neither is ever without the other
+                attempt.remember(uow, f"decision:{record.id}", now)
+        return results
+
+    def _sealed_before(self, uow: UnitOfWork, actor: Actor, ref: str, now) -> DecisionRecord:
+        """The record an earlier request with the same key sealed, read as `get` reads it."""
+        decision_id = int(ref_id(ref))
+        if uow.decisions.agency_of(decision_id) != actor.agency_id:
+            raise NotFound(NO_DECISION)
+        record = uow.decisions.get(decision_id)
+        log_records_read(uow, actor, "decision.replay", record.input.subject_ids, now, [ref])
+        return record
 
     @use_case(Permission.DECISIONS_READ)
     def get(self, uow: UnitOfWork, actor: Actor, decision_id: int) -> DecisionRecord:

@@ -37,6 +37,7 @@ from safeshare.services.need_to_know import (
     is_recipient,
     receiving_roles,
 )
+from safeshare.services.idempotency import Idempotent, ref_id
 from safeshare.services.use_case import Service, ServiceContext, new_id, use_case
 from safeshare.store.repositories.disclosures import StoredDisclosure
 from safeshare.store.unit_of_work import UnitOfWork
@@ -210,8 +211,22 @@ def _records(found: list[Disclosure]) -> list[str]:
     return [f"disclosure:{d.id}" for d in found]
 
 
+def _sent_again(service: DisclosureService, uow: UnitOfWork, actor: Actor, ref: str) -> Disclosure:
+    """A disclosure sent with a key that was used before: the disclosure it sent, as its sender sees it."""
+    stored = uow.disclosures.get(ref_id(ref))
+    if stored is None or stored.sender_agency_id != actor.agency_id:
+        raise NotFound(NOT_DISCLOSED)
+    grant = Grant.HOLDER if uow.subjects.is_held_by(stored.subject_id, actor.agency_id) else Grant.DISCLOSURE
+    view = disclosure_views(uow, [stored])[0]
+    log_read(uow, actor, "disclosure.replay", [stored.subject_id], service.now(), grant, _records([view]))
+    return view
+
+
+SENDING = Idempotent("disclosure.send", lambda sent: f"disclosure:{sent.id}", _sent_again)
+
+
 class DisclosureService(Service):
-    @use_case(Permission.DISCLOSURES_SEND)
+    @use_case(Permission.DISCLOSURES_SEND, SENDING)
     def send(self, uow: UnitOfWork, actor: Actor, submitted: DisclosureInput) -> Disclosure:
         """Record the decision to share and send the chosen items to the named recipients."""
         return send_disclosure(self.context, uow, actor, submitted)

@@ -28,6 +28,7 @@ from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
 from safeshare.services.decisions import seal_decision
 from safeshare.services.disclosures import send_disclosure
+from safeshare.services.idempotency import Idempotent, ref_id
 from safeshare.services.need_to_know import held_by_agency, identities_of, require_holder
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.repositories.requests import StoredRequest
@@ -96,8 +97,37 @@ def _require_closed(closed: bool) -> None:
         raise Conflict.of("request_id", CLOSED_MEANWHILE)
 
 
+def _request_ref(found: InformationRequest) -> str:
+    return f"request:{found.id}"
+
+
+def _sent_again(service: RequestService, uow: UnitOfWork, actor: Actor, ref: str) -> InformationRequest:
+    """A request sent with a key that was used before: the request it sent, as the requester sees it."""
+    stored = uow.requests.get(ref_id(ref))
+    if stored is None or stored.requester_agency_id != actor.agency_id or not uow.subjects.is_held_by(stored.subject_id, actor.agency_id):
+        raise NotFound(NO_REQUEST)
+    now = service.now()
+    log_read(uow, actor, "request.replay", [stored.subject_id], now, Grant.HOLDER, [ref])
+    return _views(uow, [stored], now, target_side=False)[0]
+
+
+def _answered_again(service: RequestService, uow: UnitOfWork, actor: Actor, ref: str) -> InformationRequest:
+    """An answer sent with a key that was used before: the request as that answer left it, as the agency asked sees it."""
+    stored = uow.requests.get(ref_id(ref))
+    if stored is None or not _is_target(actor, stored):
+        raise NotFound(NO_REQUEST)
+    now = service.now()
+    service._log_target(uow, actor, [stored], now, "request.replay")
+    return _views(uow, [stored], now, target_side=True)[0]
+
+
+SENDING = Idempotent("request.send", _request_ref, _sent_again)
+ANSWERING = Idempotent("request.answer", _request_ref, _answered_again)
+ANSWERING_NOT_HELD = Idempotent("request.not_held", _request_ref, _answered_again)
+
+
 class RequestService(Service):
-    @use_case(Permission.REQUESTS_SEND)
+    @use_case(Permission.REQUESTS_SEND, SENDING)
     def send(self, uow: UnitOfWork, actor: Actor, submitted: RequestInput) -> InformationRequest:
         """Ask another agency for information about a subject your agency holds."""
         require_holder(uow, actor, submitted.subject_id)
@@ -214,7 +244,7 @@ class RequestService(Service):
             raise Conflict.of("request_id", f"this request is no longer open ({stored.status})")
         return stored
 
-    @use_case(Permission.REQUESTS_ANSWER)
+    @use_case(Permission.REQUESTS_ANSWER, ANSWERING)
     def answer(self, uow: UnitOfWork, actor: Actor, request_id: str, answer: RequestAnswer) -> InformationRequest:
         """Answer through the decision aid: share (decision and disclosure to the requester) or refuse with reasons."""
         stored = self._open_for_target(uow, actor, request_id)
@@ -259,7 +289,7 @@ class RequestService(Service):
         self._log_target(uow, actor, [answered], now, "request.answer")
         return _views(uow, [answered], now, target_side=True)[0]
 
-    @use_case(Permission.REQUESTS_ANSWER)
+    @use_case(Permission.REQUESTS_ANSWER, ANSWERING_NOT_HELD)
     def answer_not_held(self, uow: UnitOfWork, actor: Actor, request_id: str, answer: NotHeld) -> InformationRequest:
         """Tell the requester that the agency holds no record of the person."""
         stored = self._open_for_target(uow, actor, request_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from safeshare.domain.permissions import Permission
 from safeshare.guidance import Guidance, installed_versions, load_guidance
 from safeshare.services.clock import Clock
 from safeshare.services.context import Actor
+from safeshare.services.idempotency import Attempt, Idempotent, checked_key, request_digest, retrying_taken_keys
 from safeshare.settings import Settings
 from safeshare.store.unit_of_work import UnitOfWork
 
@@ -70,23 +72,49 @@ def require_permission(actor: Actor, permission: Permission) -> None:
 
 
 def use_case(
-    permission: Permission,
+    permission: Permission, idempotent: Idempotent | None = None
 ) -> Callable[[Callable[Concatenate[Service, UnitOfWork, Actor, P], R]], Callable[Concatenate[Service, Actor, P], R]]:
     """Wrap a service method: refuse unless the actor holds `permission`, then run it in one committed transaction.
 
-    Object-level (need-to-know) checks happen inside the method, against the same transaction.
+    Object-level (need-to-know) checks happen inside the method, against the same transaction. A use case that
+    seals or sends is `idempotent`: it takes `idempotency_key=`, and a retry with the key returns the first result
+    (`safeshare.services.idempotency`).
     """
 
     def decorate(method: Callable[Concatenate[Service, UnitOfWork, Actor, P], R]):
         @functools.wraps(method)
         def run(self: Service, actor: Actor, *args: P.args, **kwargs: P.kwargs) -> R:
             require_permission(actor, permission)
-            with self.context.uow_factory() as uow:
-                result = method(self, uow, actor, *args, **kwargs)
-                uow.commit()
+            key = checked_key(kwargs.pop("idempotency_key", None)) if idempotent is not None else None
+
+            def once() -> R:
+                with self.context.uow_factory() as uow:
+                    if key is None:
+                        result = method(self, uow, actor, *args, **kwargs)
+                    else:
+                        result = _keyed(self, uow, actor, key, method, args, kwargs)
+                    uow.commit()
+                return result
+
+            return retrying_taken_keys(once) if key is not None else once()
+
+        def _keyed(self: Service, uow: UnitOfWork, actor: Actor, key: str, method, args, kwargs):
+            # By name, so a request passed positionally or by keyword, or with a default spelled out, is the same one.
+            bound = inspect.signature(method).bind(self, uow, actor, *args, **kwargs)
+            bound.apply_defaults()
+            request = dict(list(bound.arguments.items())[3:])
+            digest = request_digest(self.context.settings, idempotent.operation, request)
+            attempt = Attempt(actor, idempotent.operation, key, digest)
+            now = self.now()
+            earlier = attempt.earlier_result(uow, now, self.context.settings)
+            if earlier is not None:
+                return idempotent.replay(self, uow, actor, earlier)
+            result = method(self, uow, actor, *args, **kwargs)
+            attempt.remember(uow, idempotent.reference(result), now)
             return result
 
         run.required_permission = permission  # type: ignore[attr-defined]
+        run.idempotent = idempotent  # type: ignore[attr-defined]
         return run
 
     return decorate

@@ -137,3 +137,16 @@ decision_subjects = Table(
     Column("decision_id", Integer, ForeignKey("decisions.id"), primary_key=True),
     Column("subject_id", ID, ForeignKey("subjects.id"), primary_key=True, index=True),
 )
+
+# A retried request that seals or sends returns what the first one did (services/idempotency.py). Written in the same
+# transaction as the record it points to; the primary key lets only one of two concurrent requests with a key commit.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("person_id", ID, ForeignKey("people.id"), primary_key=True),
+    Column("operation", String(40), primary_key=True),
+    Column("key", String(128), primary_key=True),
+    Column("request_digest", String(64), nullable=False),
+    Column("result_ref", String(80), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False, index=True),
+)

@@ -10,6 +10,7 @@ from safeshare.store.repositories.break_glass import BreakGlassRepository
 from safeshare.store.repositories.consents import ConsentRepository
 from safeshare.store.repositories.decisions import DecisionRepository
 from safeshare.store.repositories.disclosures import DisclosureRepository
+from safeshare.store.repositories.idempotency import IdempotencyRepository
 from safeshare.store.repositories.people import PersonRepository
 from safeshare.store.repositories.requests import RequestRepository
 from safeshare.store.repositories.sessions import SessionRepository
@@ -23,6 +24,7 @@ class UnitOfWork:
     consents: ConsentRepository
     decisions: DecisionRepository
     disclosures: DisclosureRepository
+    idempotency: IdempotencyRepository
     requests: RequestRepository
     people: PersonRepository
     subjects: SubjectRepository
@@ -42,6 +44,7 @@ class UnitOfWork:
         self.break_glass = BreakGlassRepository(self.connection)
         self.consents = ConsentRepository(self.connection)
         self.disclosures = DisclosureRepository(self.connection)
+        self.idempotency = IdempotencyRepository(self.connection)
         self.requests = RequestRepository(self.connection)
         self.people = PersonRepository(self.connection)
         self.subjects = SubjectRepository(self.connection)

@@ -22,6 +22,7 @@ from safeshare.services.use_case import require_permission
 from safeshare.settings import Settings
 from safeshare.web import cookies
 from safeshare.web.csrf import FIELD, CsrfRefused, tokens_match
+from safeshare.web.form_keys import new_form_key
 from safeshare.web.forms import Form, FormErrors
 
 
@@ -119,6 +120,7 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     context.setdefault("errors", FormErrors())
     context.setdefault("form", Form())
     context.setdefault("nav", None)
+    context.setdefault("form_key", new_form_key(request.app.state.services.context.clock()))
     html = environment.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code)
 

@@ -14,10 +14,14 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from safeshare.domain.errors import SafeShareError
+from safeshare.services.idempotency import HEADER as IDEMPOTENCY_KEY
 from safeshare.web.templating import field_id
 
 # Generous limits so a pasted answer is never silently cut, but no form can carry a book.
 MAX_FIELD_CHARS = 20_000
+# The form's hidden idempotency key was refused: the same form sent before with other answers, or altered in transit.
+# The page is shown again with a new key, so sending it again is a new request.
+FORM_ALREADY_SENT = "This form was already sent with different answers. Check what was recorded before you send it again"
 
 
 class Form:
@@ -79,6 +83,8 @@ class FormErrors:
         return name
 
     def add(self, name: str, message: str, anchor: str | None = None) -> None:
+        if name == IDEMPOTENCY_KEY:
+            name, message = "form", FORM_ALREADY_SENT
         name = self.resolve(name)
         if name not in self.messages:
             self.messages[name] = sentence(message)

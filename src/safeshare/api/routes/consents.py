@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse
 
-from safeshare.api.dependencies import CurrentActor, Paging, Services
+from safeshare.api.dependencies import CurrentActor, IdempotencyKey, Paging, Services
 from safeshare.domain.advice import PurposeCategory
 from safeshare.domain.consent import (
     ConflictResolution,
@@ -28,9 +28,9 @@ FHIR_JSON = "application/fhir+json"
 
 
 @router.post("/consents", response_model=ConsentRecorded, status_code=201)
-def record_consent(submitted: ConsentInput, actor: CurrentActor, services: Services):
+def record_consent(submitted: ConsentInput, actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey):
     """Record consent given or refused. Refused (422, naming the field) if this person cannot consent for the child."""
-    return services.consents.record(actor, submitted)
+    return services.consents.record(actor, submitted, idempotency_key=idempotency_key)
 
 
 @router.get("/consents/due-for-review", response_model=Page[ConsentRecord])
@@ -39,12 +39,14 @@ def due_for_review(actor: CurrentActor, services: Services, page: Paging, on: dt
 
 
 @router.post("/consents/fhir", response_model=ConsentRecorded, status_code=201)
-def import_fhir(resource: Annotated[dict[str, Any], Body()], actor: CurrentActor, services: Services):
+def import_fhir(
+    resource: Annotated[dict[str, Any], Body()], actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey
+):
     """Record a consent from a FHIR R5 Consent resource (as exported by GET /consents/{id}/fhir).
 
     409 if a resource with one of its identifiers was already imported into the agency's register; a resource
     without an identifier is recognised by what it says, apart from `meta` and `text`."""
-    return services.consents.import_fhir(actor, resource)
+    return services.consents.import_fhir(actor, resource, idempotency_key=idempotency_key)
 
 
 @router.get("/consents/{consent_id}", response_model=ConsentRecord)
@@ -59,16 +61,18 @@ def export_fhir(consent_id: str, actor: CurrentActor, services: Services) -> JSO
 
 
 @router.post("/consents/{consent_id}/withdraw", response_model=ConsentRecord)
-def withdraw_consent(consent_id: str, withdrawal: WithdrawalInput, actor: CurrentActor, services: Services):
+def withdraw_consent(
+    consent_id: str, withdrawal: WithdrawalInput, actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey
+):
     """Takes effect at once for later shares; recipients of earlier shares see a withdrawal notice."""
-    return services.consents.withdraw(actor, consent_id, withdrawal)
+    return services.consents.withdraw(actor, consent_id, withdrawal, idempotency_key=idempotency_key)
 
 
 @router.post("/consents/{consent_id}/review", response_model=ConsentRecord)
-def review_consent(consent_id: str, review: ReviewInput, actor: CurrentActor, services: Services):
+def review_consent(consent_id: str, review: ReviewInput, actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey):
     """Record a review of given consent: still valid (with whom, and the next review date, in the future) or
     no longer valid, which withdraws it at once. 409 if the consent is not (or no longer) given."""
-    return services.consents.review(actor, consent_id, review)
+    return services.consents.review(actor, consent_id, review, idempotency_key=idempotency_key)
 
 
 @router.get("/subjects/{subject_id}/consents", response_model=Page[ConsentRecord])

@@ -7,7 +7,7 @@ from pydantic import Field
 
 from safeshare.domain.model import DomainModel
 
-from safeshare.api.dependencies import CurrentActor, Paging, Services
+from safeshare.api.dependencies import CurrentActor, IdempotencyKey, Paging, Services
 from safeshare.domain.advice import Advice, CaseFacts
 from safeshare.domain.decisions import DecisionInput, DecisionRecord
 from safeshare.domain.paging import Page
@@ -38,11 +38,12 @@ def record_decision(
     decision: DecisionInput,
     actor: CurrentActor,
     services: Services,
+    idempotency_key: IdempotencyKey,
     guidance_version: Annotated[
         str | None, Query(description="The installed guidance version to advise under (the partnership's default if not given).")
     ] = None,
 ):
-    return services.decisions.record(actor, decision, guidance_version)
+    return services.decisions.record(actor, decision, guidance_version, idempotency_key=idempotency_key)
 
 
 @router.get("/decisions", response_model=Page[DecisionRecord])

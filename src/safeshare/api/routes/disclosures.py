@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safeshare.api.dependencies import CurrentActor, Paging, Services
+from safeshare.api.dependencies import CurrentActor, IdempotencyKey, Paging, Services
 from safeshare.domain.disclosures import Disclosure, DisclosureInput, FamilyUpdate
 from safeshare.domain.paging import Page
 
@@ -12,9 +12,9 @@ router = APIRouter(prefix="/disclosures", tags=["disclosures"])
 
 
 @router.post("", response_model=Disclosure, status_code=201)
-def send_disclosure(submitted: DisclosureInput, actor: CurrentActor, services: Services):
+def send_disclosure(submitted: DisclosureInput, actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey):
     """Seal the decision to share and send the chosen items to the named recipients."""
-    return services.disclosures.send(actor, submitted)
+    return services.disclosures.send(actor, submitted, idempotency_key=idempotency_key)
 
 
 @router.get("/incoming", response_model=Page[Disclosure])

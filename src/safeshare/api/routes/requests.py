@@ -7,7 +7,7 @@ from pydantic import Field
 
 from safeshare.domain.model import DomainModel
 
-from safeshare.api.dependencies import CurrentActor, Paging, Services
+from safeshare.api.dependencies import CurrentActor, IdempotencyKey, Paging, Services
 from safeshare.domain.paging import Page
 from safeshare.domain.requests import InformationRequest, NotHeld, RequestAnswer, RequestInput, RequestStatus
 
@@ -19,8 +19,8 @@ class Cancellation(DomainModel):
 
 
 @router.post("", response_model=InformationRequest, status_code=201)
-def send_request(submitted: RequestInput, actor: CurrentActor, services: Services):
-    return services.requests.send(actor, submitted)
+def send_request(submitted: RequestInput, actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey):
+    return services.requests.send(actor, submitted, idempotency_key=idempotency_key)
 
 
 @router.get("/sent", response_model=Page[InformationRequest])
@@ -46,14 +46,16 @@ def get_request(request_id: str, actor: CurrentActor, services: Services):
 
 
 @router.post("/{request_id}/answer", response_model=InformationRequest)
-def answer_request(request_id: str, answer: RequestAnswer, actor: CurrentActor, services: Services):
+def answer_request(
+    request_id: str, answer: RequestAnswer, actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey
+):
     """Share (a decision and a disclosure to the requester) or refuse (a decision whose reasons go back)."""
-    return services.requests.answer(actor, request_id, answer)
+    return services.requests.answer(actor, request_id, answer, idempotency_key=idempotency_key)
 
 
 @router.post("/{request_id}/not-held", response_model=InformationRequest)
-def answer_not_held(request_id: str, answer: NotHeld, actor: CurrentActor, services: Services):
-    return services.requests.answer_not_held(actor, request_id, answer)
+def answer_not_held(request_id: str, answer: NotHeld, actor: CurrentActor, services: Services, idempotency_key: IdempotencyKey):
+    return services.requests.answer_not_held(actor, request_id, answer, idempotency_key=idempotency_key)
 
 
 @router.post("/{request_id}/cancel", response_model=InformationRequest)

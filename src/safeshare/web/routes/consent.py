@@ -26,6 +26,7 @@ from safeshare.domain.subjects import Subject
 from safeshare.web.choices import all_agencies
 from safeshare.services.consents import ConsentService
 from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
+from safeshare.web.form_keys import form_key, shown_at
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date
 from safeshare.web.words import purpose_labels
 
@@ -108,10 +109,10 @@ def consent_form(subject_id: str, page: RecordPage):
 def record_consent(subject_id: str, page: RecordPage, form: PostedForm):
     subject = page.services.subjects.view_as_holder(page.actor, subject_id).subject
     errors = FormErrors(CONSENT_LABELS, CONSENT_ALIASES)
-    submitted = _consent_input(subject, form, errors, page.services.context.clock())
+    submitted = _consent_input(subject, form, errors, shown_at(form, page.services.context.clock()))
     if submitted is not None:
         try:
-            recorded = page.services.consents.record(page.actor, submitted)
+            recorded = page.services.consents.record(page.actor, submitted, idempotency_key=form_key(form))
         except (InvalidInput, Conflict) as error:
             errors.from_problems(error, "giver")
         else:
@@ -283,7 +284,7 @@ def record_review(consent_id: str, page: ReviewPage, form: PostedForm):
                 outcome=outcome, how=form.get("how"), confirmed_with=form.get("confirmed_with"),
                 next_review_by=next_review if outcome == ReviewOutcome.STILL_VALID else None, note=form.get("note"),
             )
-            page.services.consents.review(page.actor, consent_id, submitted)
+            page.services.consents.review(page.actor, consent_id, submitted, idempotency_key=form_key(form))
         except ValidationError as error:
             errors.from_validation(error)
         except (InvalidInput, Conflict) as error:
@@ -313,8 +314,9 @@ def withdraw(consent_id: str, page: WithdrawPage, form: PostedForm):
         errors.add("note", "Say what they said")
     if not errors:
         try:
-            withdrawal = WithdrawalInput(withdrawn_at=moment_on(withdrawn_on, page.services.context.clock()), how=form.get("how"), note=form.get("note"))
-            page.services.consents.withdraw(page.actor, consent_id, withdrawal)
+            when = moment_on(withdrawn_on, shown_at(form, page.services.context.clock()))
+            withdrawal = WithdrawalInput(withdrawn_at=when, how=form.get("how"), note=form.get("note"))
+            page.services.consents.withdraw(page.actor, consent_id, withdrawal, idempotency_key=form_key(form))
         except ValidationError as error:
             errors.from_validation(error)
         except (InvalidInput, Conflict) as error:

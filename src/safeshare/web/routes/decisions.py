@@ -22,6 +22,7 @@ from safeshare.services.decisions import DecisionService
 from safeshare.services.disclosures import DisclosureService
 from safeshare.services.requests import RequestService
 from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
+from safeshare.web.form_keys import form_key, shown_at
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date, validation_message
 from safeshare.web.journey import Journey, applicable, facts_or_errors, next_unanswered
 from safeshare.web.routes.share import load_journey, save_journey, visible_subjects
@@ -149,7 +150,7 @@ def record(page: RecordPage, form: PostedForm):
     advice = page.services.decisions.advise(page.actor, facts)
     request = _answering(page, journey)
     errors = FormErrors(RECORD_LABELS, RECORD_ALIASES)
-    submitted = _decision_input(form, errors, journey, facts, page.services.context.clock())
+    submitted = _decision_input(form, errors, journey, facts, shown_at(form, page.services.context.clock()))
     if submitted is not None:
         try:
             target = _seal(page, journey, form, submitted)
@@ -174,19 +175,21 @@ def _answering(page: Page, journey: Journey) -> InformationRequest | None:
 
 def _seal(page: Page, journey: Journey, form: Form, submitted: DecisionInput) -> str:
     """Record the decision the way the practitioner chose; return the page that shows what was sealed."""
-    services, actor = page.services, page.actor
+    services, actor, key = page.services, page.actor, form_key(form)
     limits = form.optional("limits_on_use")
     if journey.request_id is not None:
-        answered = services.requests.answer(actor, journey.request_id, RequestAnswer(decision=submitted, limits_on_use=limits))
+        answered = services.requests.answer(
+            actor, journey.request_id, RequestAnswer(decision=submitted, limits_on_use=limits), idempotency_key=key
+        )
         if answered.disclosure_id:
             return f"/disclosures/{answered.disclosure_id}?sent=yes"
         return f"/decisions/{answered.decision_id}?recorded=yes"
     if submitted.decision is Decision.SHARE and form.get("send") == "safeshare":
         sent = services.disclosures.send(
-            actor, DisclosureInput(decision=submitted, limits_on_use=limits, urgent=form.get("urgent") == "yes")
+            actor, DisclosureInput(decision=submitted, limits_on_use=limits, urgent=form.get("urgent") == "yes"), idempotency_key=key
         )
         return f"/disclosures/{sent.id}?sent=yes"
-    sealed = services.decisions.record(actor, submitted)
+    sealed = services.decisions.record(actor, submitted, idempotency_key=key)
     return f"/decisions/{sealed.id}?recorded=yes"
 
 

@@ -17,6 +17,7 @@ from safeshare.web.choices import all_agencies
 from safeshare.services.disclosures import DisclosureService
 from safeshare.services.requests import RequestService
 from safeshare.web.context import CurrentPage, Page, PageFor, PostedForm, redirect, render
+from safeshare.web.form_keys import form_key
 from safeshare.web.forms import Form, FormErrors, date_items, date_parts, moment_on, parse_date
 from safeshare.web.journey import Journey
 from safeshare.web.routes.share import save_journey
@@ -143,7 +144,7 @@ def send_request(subject_id: str, page: SendRequestPage, form: PostedForm):
                 urgency=form.get("urgency"),
                 respond_by=dt.datetime.combine(respond_by, dt.time(17, 0), tzinfo=dt.UTC) if respond_by else None,
             )
-            sent = page.services.requests.send(page.actor, submitted)
+            sent = page.services.requests.send(page.actor, submitted, idempotency_key=form_key(form))
         except ValidationError as error:
             errors.from_validation(error)
         except (InvalidInput, Conflict) as error:
@@ -204,7 +205,7 @@ def answer_request(request_id: str, page: AnswerPage, form: PostedForm):
 def answer_not_held(request_id: str, page: NotHeldPage, form: PostedForm):
     note = form.get("note") or NotHeld().note
     try:
-        page.services.requests.answer_not_held(page.actor, request_id, NotHeld(note=note))
+        page.services.requests.answer_not_held(page.actor, request_id, NotHeld(note=note), idempotency_key=form_key(form))
     except ValidationError as error:
         errors = FormErrors({"note": "Your note"})
         errors.from_validation(error)
