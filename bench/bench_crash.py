@@ -12,7 +12,7 @@ import pytest
 from safeshare.services import SafeShare
 from safeshare.settings import Environment, Settings
 from tests import databases
-from tests.factories import build_world
+from tests.factories import TEST_SECRET_KEY, build_world
 from tests.recording import Campaign, crash_campaign
 
 CYCLES = int(os.environ.get("SAFESHARE_BENCH_CRASH_CYCLES", "50"))
@@ -21,7 +21,7 @@ CYCLES = int(os.environ.get("SAFESHARE_BENCH_CRASH_CYCLES", "50"))
 def _campaign(url: str, workdir: Path) -> Campaign:
     engine = databases.new_schema_engine(url)
     try:
-        world = build_world(SafeShare.build(engine, Settings(environment=Environment.TEST, database_url=url)))
+        world = build_world(SafeShare.build(engine, Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=url)))
         return crash_campaign(world, url, workdir, CYCLES, progress=_progress)
     finally:
         engine.dispose()

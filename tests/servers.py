@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from tests.factories import TEST_SECRET_KEY
+
 PORTS = os.environ.get("SAFESHARE_TEST_PORTS", "8170-8199")
 START_TIMEOUT = 60.0
 
@@ -45,7 +47,7 @@ def free_ports(count: int) -> list[int]:
 def _server_environment(database_url: str) -> dict[str, str]:
     # Only what the test chooses: nothing of the caller's own SafeShare configuration leaks in.
     environment = {name: value for name, value in os.environ.items() if not name.startswith("SAFESHARE_")}
-    environment.update(SAFESHARE_DATABASE_URL=database_url, SAFESHARE_ENVIRONMENT="test")
+    environment.update(SAFESHARE_DATABASE_URL=database_url, SAFESHARE_ENVIRONMENT="test", SAFESHARE_SECRET_KEY=TEST_SECRET_KEY)
     return environment
 
 
