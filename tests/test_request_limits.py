@@ -164,6 +164,17 @@ def test_a_content_length_that_is_not_one_whole_number_is_refused_unread(app):
         assert problems(answer)["detail"] == "the Content-Length header is not a single whole number"
 
 
+def test_an_address_or_headers_past_the_limit_are_refused(app, quick_settings):
+    limit = quick_settings.max_request_head_bytes
+    long_address = "/subjects/" + "a" * limit
+    answer = call(app, "GET", long_address, {}, [b""])
+    assert answer["status"] == 414 and answer["reads"] == 0 and "address of that page is too long" in answer["body"].decode()
+    api = call(app, "GET", "/api/v1/agencies", {"x-padding": "a" * limit}, [b""])
+    assert api["status"] == 431 and api["reads"] == 0
+    assert problems(api)["errors"] == [{"field": "headers", "problem": f"the request line and headers must be at most {limit} bytes"}]
+    assert call(app, "GET", "/sign-in", {"x-padding": "a" * (limit // 2)}, [b""])["status"] == 200
+
+
 def test_every_route_given_a_larger_limit_exists(api):
     """A renamed route would silently fall back to the small default: this names it instead."""
     for method, path in LARGER_BODIES:

@@ -80,11 +80,9 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
-    """Serve the web pages and the API."""
-    import uvicorn
-
+    """Serve the web pages and the API, with every request bounded in size and time (see serving.py)."""
     from safeshare.app import create_app
+    from safeshare.serving import serve as run_server
 
     settings = load_settings()
-    application = create_app(settings, services())
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)
+    run_server(create_app(settings, services()), settings, host or settings.host, port or settings.port)
