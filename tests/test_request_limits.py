@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 
 import pytest
@@ -83,12 +84,16 @@ def problems(answer: dict) -> dict:
     return json.loads(answer["body"])
 
 
-def test_an_api_body_over_its_declared_limit_is_refused_before_any_of_it_is_read(app, api, world):
+def test_an_api_body_over_its_declared_limit_is_refused_before_any_of_it_is_read(app, api, world, caplog):
     headers = {**bearer(api, "practitioner_a"), "content-type": "application/json"}
     before = subject_count(world.services)
     too_large = padded_subject(JSON_BODY + 1)
-    answer = call(app, "POST", "/api/v1/subjects", {**headers, "content-length": str(len(too_large))}, [too_large])
+    with caplog.at_level(logging.WARNING, logger="safeshare.request_limits"):
+        answer = call(app, "POST", "/api/v1/subjects", {**headers, "content-length": str(len(too_large))}, [too_large])
     assert answer["status"] == 413 and answer["reads"] == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        f"request refused (413, the request body must be at most {JSON_BODY} bytes): POST /api/v1/subjects"
+    ]  # the attempt is logged, with nothing of what was sent
     assert answer["headers"]["connection"] == "close"
     assert answer["headers"]["content-type"] == "application/json"
     assert problems(answer) == {
