@@ -4,7 +4,7 @@ on a body that arrives slowly or stalls.
 Every route reads its whole body before it does anything (JSON or a form), so the body is read here first, up
 to the route's limit and within the time limits, and handed on whole. A body that declares a larger
 Content-Length is refused before any of it is read; one sent in chunks is counted as it arrives and refused
-at the byte that passes the limit. A refusal ends the connection, so the rest of the body is never read.
+at the part that passes the limit. A refusal ends the connection, so the rest of the body is never read.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ KiB = 1024
 
 JSON_BODY = 64 * KiB  # any API call not listed below
 FORM_BODY = 128 * KiB  # any web form not listed below
-RECORD_BODY = 512 * KiB  # a decision record, which carries up to twenty items of information and their reasons
+RECORD_BODY = 512 * KiB  # a decision record: its items of information, reasons, and the advice taken
 IMPORT_BODY = 1024 * KiB  # an imported document: a FHIR Consent resource with its narrative
 
 # A web form's fields are bounded too, while it is parsed (web/context.py `read_form`): no form takes a file, the
