@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 
 import pytest
@@ -83,12 +84,16 @@ def problems(answer: dict) -> dict:
     return json.loads(answer["body"])
 
 
-def test_an_api_body_over_its_declared_limit_is_refused_before_any_of_it_is_read(app, api, world):
+def test_an_api_body_over_its_declared_limit_is_refused_before_any_of_it_is_read(app, api, world, caplog):
     headers = {**bearer(api, "practitioner_a"), "content-type": "application/json"}
     before = subject_count(world.services)
     too_large = padded_subject(JSON_BODY + 1)
-    answer = call(app, "POST", "/api/v1/subjects", {**headers, "content-length": str(len(too_large))}, [too_large])
+    with caplog.at_level(logging.WARNING, logger="safeshare.request_limits"):
+        answer = call(app, "POST", "/api/v1/subjects", {**headers, "content-length": str(len(too_large))}, [too_large])
     assert answer["status"] == 413 and answer["reads"] == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        f"request refused (413, the request body must be at most {JSON_BODY} bytes): POST /api/v1/subjects"
+    ]  # the attempt is logged, with nothing of what was sent
     assert answer["headers"]["connection"] == "close"
     assert answer["headers"]["content-type"] == "application/json"
     assert problems(answer) == {
@@ -162,6 +167,17 @@ def test_a_content_length_that_is_not_one_whole_number_is_refused_unread(app):
         answer = call(app, "POST", "/api/v1/subjects/search", headers, [b"{}"])
         assert answer["status"] == 400 and answer["reads"] == 0, lengths
         assert problems(answer)["detail"] == "the Content-Length header is not a single whole number"
+
+
+def test_an_address_or_headers_past_the_limit_are_refused(app, quick_settings):
+    limit = quick_settings.max_request_head_bytes
+    long_address = "/subjects/" + "a" * limit
+    answer = call(app, "GET", long_address, {}, [b""])
+    assert answer["status"] == 414 and answer["reads"] == 0 and "address of that page is too long" in answer["body"].decode()
+    api = call(app, "GET", "/api/v1/agencies", {"x-padding": "a" * limit}, [b""])
+    assert api["status"] == 431 and api["reads"] == 0
+    assert problems(api)["errors"] == [{"field": "headers", "problem": f"the request line and headers must be at most {limit} bytes"}]
+    assert call(app, "GET", "/sign-in", {"x-padding": "a" * (limit // 2)}, [b""])["status"] == 200
 
 
 def test_every_route_given_a_larger_limit_exists(api):

@@ -10,7 +10,7 @@ from safeshare import __version__
 from safeshare.api.app import configure_api
 from safeshare.api.errors import body_refused
 from safeshare.http_security import SecurityHeaders
-from safeshare.request_limits import BodyRefused, BoundedBodies, is_api_path
+from safeshare.request_limits import RequestRefused, BoundedRequests, is_api_path
 from safeshare.services import SafeShare
 from safeshare.settings import Settings, load_settings
 from safeshare.store.engine import check_reachable, make_engine
@@ -37,11 +37,15 @@ def create_app(settings: Settings | None = None, services: SafeShare | None = No
     configure_api(app)
     configure_web(app, settings)
     app.add_middleware(
-        BoundedBodies, refuse=_refusal, idle_seconds=settings.body_idle_seconds, total_seconds=settings.body_total_seconds
+        BoundedRequests,
+        refuse=_refusal,
+        head_bytes=settings.max_request_head_bytes,
+        idle_seconds=settings.body_idle_seconds,
+        total_seconds=settings.body_total_seconds,
     )
     app.add_middleware(SecurityHeaders, hsts=settings.cookie_secure)  # outermost, so refusals carry the headers too
     return app
 
 
-def _refusal(scope: Scope, refused: BodyRefused) -> Response:
+def _refusal(scope: Scope, refused: RequestRefused) -> Response:
     return body_refused(refused) if is_api_path(scope["path"]) else body_refused_page(scope, refused)

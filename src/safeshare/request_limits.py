@@ -1,9 +1,10 @@
-"""Bounded request bodies: a size limit per route, and a time limit on a body that arrives slowly or stalls.
+"""Bounded requests: a size limit on the request line and headers, and per route on the body, and a time limit
+on a body that arrives slowly or stalls.
 
 Every route reads its whole body before it does anything (JSON or a form), so the body is read here first, up
 to the route's limit and within the time limits, and handed on whole. A body that declares a larger
 Content-Length is refused before any of it is read; one sent in chunks is counted as it arrives and refused
-at the byte that passes the limit. A refusal ends the connection, so the rest of the body is never read.
+at the part that passes the limit. A refusal ends the connection, so the rest of the body is never read.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ KiB = 1024
 
 JSON_BODY = 64 * KiB  # any API call not listed below
 FORM_BODY = 128 * KiB  # any web form not listed below
-RECORD_BODY = 512 * KiB  # a decision record, which carries up to twenty items of information and their reasons
+RECORD_BODY = 512 * KiB  # a decision record: its items of information, reasons, and the advice taken
 IMPORT_BODY = 1024 * KiB  # an imported document: a FHIR Consent resource with its narrative
 
 # A web form's fields are bounded too, while it is parsed (web/context.py `read_form`): no form takes a file, the
@@ -62,28 +63,31 @@ def body_limit(method: str, path: str) -> int:
 
 
 @dataclass(frozen=True)
-class BodyRefused:
-    """Why a body was not accepted: ``status`` 413 (too large), 408 (too slow) or 400 (framing)."""
+class RequestRefused:
+    """Why a request was not accepted: ``status`` 413 (body too large), 408 (body too slow), 400 (body framing),
+    414 (address too long) or 431 (headers too large)."""
 
     status: int
     problem: str
     limit: int
 
 
-Refuse = Callable[[Scope, BodyRefused], Response]
+Refuse = Callable[[Scope, RequestRefused], Response]
 
 
-class BoundedBodies:
+class BoundedRequests:
     """Pure ASGI, so nothing reads the body before the limits are applied.
 
-    ``idle_seconds`` is the longest wait for the next part of a body; ``total_seconds`` the longest a whole
-    body may take, so a client trickling a byte at a time cannot hold a connection either. ``refuse`` turns a
-    refusal into the channel's own error response (JSON for the API, a page for the web).
+    ``head_bytes`` bounds the request line and headers (the server bounds them only while they arrive in
+    pieces); ``idle_seconds`` is the longest wait for the next part of a body; ``total_seconds`` the longest a
+    whole body may take, so a client trickling a byte at a time cannot hold a connection either. ``refuse``
+    turns a refusal into the channel's own error response (JSON for the API, a page for the web).
     """
 
-    def __init__(self, app: ASGIApp, refuse: Refuse, idle_seconds: float, total_seconds: float):
+    def __init__(self, app: ASGIApp, refuse: Refuse, head_bytes: int, idle_seconds: float, total_seconds: float):
         self.app = app
         self.refuse = refuse
+        self.head_bytes = head_bytes
         self.idle_seconds = idle_seconds
         self.total_seconds = total_seconds
 
@@ -93,6 +97,7 @@ class BoundedBodies:
             return
         limit = body_limit(scope["method"], scope["path"])
         try:
+            _check_head(scope, self.head_bytes)
             _check_declared_length(scope, limit)
             body = await self._read(receive, limit)
         except _ClientLeft:
@@ -100,7 +105,7 @@ class BoundedBodies:
         except _Refused as refusal:
             # Only the route and the reason: never the body, which may hold personal data.
             refused = refusal.refused
-            log.warning("request body refused (%d, %s): %s %s", refused.status, refused.problem, scope["method"], scope["path"])
+            log.warning("request refused (%d, %s): %s %s", refused.status, refused.problem, scope["method"], scope["path"][:200])
             response = self.refuse(scope, refused)
             response.headers["connection"] = "close"  # the unread rest of the body is never read
             await response(scope, receive, send)
@@ -136,11 +141,19 @@ class _ClientLeft(Exception):
 class _Refused(Exception):
     def __init__(self, status: int, problem: str, limit: int):
         super().__init__(problem)
-        self.refused = BodyRefused(status, problem, limit)
+        self.refused = RequestRefused(status, problem, limit)
 
 
 def _too_large(limit: int) -> _Refused:
     return _Refused(413, f"the request body must be at most {limit} bytes", limit)
+
+
+def _check_head(scope: Scope, limit: int) -> None:
+    target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string", b""))
+    if target > limit:
+        raise _Refused(414, f"the address must be at most {limit} bytes", limit)
+    if target + sum(len(name) + len(value) + 4 for name, value in scope["headers"]) > limit:
+        raise _Refused(431, f"the request line and headers must be at most {limit} bytes", limit)
 
 
 def _check_declared_length(scope: Scope, limit: int) -> None:

@@ -63,14 +63,15 @@ class Settings(BaseSettings):
     guidance_overlays: list[Path] = []
     host: str = "127.0.0.1"
     port: int = 8000
-    # Bounded requests (request_limits.py, `safeshare serve`): how long a request body may stall or take in all,
-    # how many connections are served at once, how long an idle kept-alive connection stays open, and the
-    # largest request line and headers.
+    # Bounded requests (request_limits.py, serving.py): how long a request body may stall and take in all; how
+    # long the request line and headers may take, and their size; how long an idle kept-alive connection stays
+    # open; and how many connections are served at once.
     body_idle_seconds: float = Field(default=10, gt=0, le=300)
     body_total_seconds: float = Field(default=60, gt=0, le=3600)
-    max_connections: int = Field(default=100, ge=1)
-    keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    request_head_seconds: float = Field(default=10, gt=0, le=300)
     max_request_head_bytes: int = Field(default=16 * 1024, ge=4 * 1024, le=1024 * 1024)
+    keep_alive_seconds: int = Field(default=5, ge=1, le=300)
+    max_connections: int = Field(default=100, ge=1)
 
     @model_validator(mode="after")
     def _refuse_unsafe_values(self) -> Settings:

@@ -13,7 +13,7 @@ from tests import databases
 
 def migrated_engine(tmp_path, worker_id):
     if databases.backend() == "postgresql":
-        url = databases.postgres_database_url(f"safeshare_migrations_{worker_id}")
+        url = databases.postgres_database_url(f"{databases.POSTGRES_DATABASE_PREFIX}_migrations_{worker_id}")
     else:
         url = databases.sqlite_url(tmp_path)
     engine = make_engine(url)

@@ -24,7 +24,7 @@ from safeshare.domain.errors import (
     NotFound,
     SafeShareError,
 )
-from safeshare.request_limits import BodyRefused
+from safeshare.request_limits import RequestRefused
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,10 @@ def problem_body(message: str, problems: list[dict]) -> dict:
     return ErrorBody(detail=message, errors=[FieldProblem(**problem) for problem in problems]).model_dump()
 
 
-def body_refused(refused: BodyRefused) -> JSONResponse:
-    """A body refused before the route saw it (request_limits.py): too large, too slow, or badly framed."""
-    return JSONResponse(problem_body(refused.problem, [{"field": "body", "problem": refused.problem}]), status_code=refused.status)
+def body_refused(refused: RequestRefused) -> JSONResponse:
+    """A request refused before the route saw it (request_limits.py): too large, too slow, or badly framed."""
+    field = {414: "path", 431: "headers"}.get(refused.status, "body")
+    return JSONResponse(problem_body(refused.problem, [{"field": field, "problem": refused.problem}]), status_code=refused.status)
 
 
 def describe_validation_errors(errors) -> list[dict]:

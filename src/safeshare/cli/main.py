@@ -134,10 +134,10 @@ def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
 ) -> None:
-    """Serve the web pages and the API (in development, making a secret key under ./var/ the first time)."""
-    import uvicorn
-
+    """Serve the web pages and the API, every request bounded in size and time (see serving.py); in development
+    a secret key is made under ./var/ the first time."""
     from safeshare.app import create_app
+    from safeshare.serving import serve as run_server
 
     settings = load_settings()
     host = host or settings.host
@@ -147,5 +147,4 @@ def serve(
     settings, made = ensure_development_secret(settings)
     if made:
         console.print(f"made a random development secret key in {settings.secret_key_file} (development only)")
-    application = create_app(settings, services())
-    uvicorn.run(application, host=host, port=port or settings.port, log_level="info", access_log=False)
+    run_server(create_app(settings, services()), settings, host, port or settings.port)

@@ -16,7 +16,7 @@ from starlette.types import Scope
 from safeshare.domain.errors import AuthenticationFailed, Forbidden, NotFound, SafeShareError
 from safeshare.web import cookies
 from safeshare.domain.permissions import Permission
-from safeshare.request_limits import BodyRefused, is_api_path
+from safeshare.request_limits import RequestRefused, is_api_path
 from safeshare.web.context import SignInRequired, optional_page, redirect, render, settings_of, sign_in_url
 from safeshare.web.csrf import CsrfRefused
 from safeshare.web.forms import sentence
@@ -32,11 +32,13 @@ _BODY_REFUSED = {
     413: "What you sent was too large: this page takes at most {kb} KB. Nothing was saved. Go back, shorten what you typed and try again.",
     408: "What you sent did not arrive in time, so nothing was saved. Go back and try again.",
     400: "What you sent could not be read, so nothing was saved. Go back and try again.",
+    414: "The address of that page is too long. Go to the home page and try again from there.",
+    431: "Your browser sent more with that request than SafeShare accepts. Sign out, close the browser and try again.",
 }
 
 
-def body_refused_page(scope: Scope, refused: BodyRefused) -> Response:
-    """A form refused before the route saw it (request_limits.py): too large, too slow, or badly framed."""
+def body_refused_page(scope: Scope, refused: RequestRefused) -> Response:
+    """A request refused before the route saw it (request_limits.py): too large, too slow, or badly framed."""
     message = _BODY_REFUSED[refused.status].format(kb=refused.limit // 1024)
     return render(Request(scope), "errors/problem.html", status_code=refused.status, message=message)
 
