@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -191,18 +192,31 @@ def test_each_role_opens_exactly_the_pages_it_may(settings, services, account):
         if ACCOUNTS[account] is not None:
             _sign_in(client, ACCOUNTS[account])
         manages_people = account == "administrator"
-        got, leaks = {}, []
+        got, leaks, links = {}, [], {}
         for path in web_pages(app):
             response = client.get(path.format(**scene.ids))
             got[path] = response.status_code
+            if response.status_code == OK:
+                links |= {link: path for link in _links(response.text)}
             if response.status_code in (FORBIDDEN, NOT_FOUND):
                 leaks += [(path, name) for name in CHILDREN if name in response.text]
             # The sign-in page lists the demo's own accounts, by design, outside production.
             if not manages_people and path != "/sign-in":
                 leaks += [(path, email.group(0)) for email in EMAIL.finditer(response.text)]
+        # Every link a page shows its reader leads somewhere they may go: none is refused or "not found".
+        dead = {link: (found_on, status) for link, found_on in sorted(links.items()) if (status := client.get(link).status_code) >= 400}
     expected = {path: row[account] for path, row in EXPECTED.items()}
     assert {p: s for p, s in got.items() if s != expected[p]} == {}, f"{account}: these pages answered otherwise than expected"
     assert leaks == []
+    assert dead == {}, f"{account}: links to pages they may not open (link: (page it is on, status))"
+
+
+HREF = re.compile(r'href="(/[^"#]*)"')
+
+
+def _links(html: str) -> set[str]:
+    """The pages of this service a page links to (not its stylesheets and icons)."""
+    return {unescape(link) for link in HREF.findall(html) if not link.startswith(("/assets/", "/api/"))}
 
 
 def _sign_in(client: TestClient, local: str) -> None:
