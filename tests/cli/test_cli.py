@@ -133,3 +133,13 @@ def test_an_information_governance_lead_links_another_agency_from_the_cli(cli, w
     assert set(json.loads(linked.output)["held_by"]) == {world.agency_a, world.agency_b}
     seen = run("subjects", "show", child, "--json", token=token_for(world, "practitioner_b"))
     assert seen.exit_code == 0 and json.loads(seen.output)["subject"]["details"]["given_name"] == "Ada"
+
+
+def test_a_practitioner_lists_contacts_but_not_the_accounts_behind_them(cli, world):
+    token = token_for(world, "practitioner_a")
+    refused = run("people", "list", token=token)
+    assert refused.exit_code == 1 and "people:manage" in refused.output and "@agency.example" not in refused.output
+    contacts = run("people", "contacts", "--agency-id", world.agency_b, "--json", token=token)
+    assert contacts.exit_code == 0, contacts.output
+    assert [c["id"] for c in json.loads(contacts.output)["items"]] == [world.people["practitioner_b"].id]
+    assert "@agency.example" not in contacts.output
