@@ -23,6 +23,7 @@ from safeshare.domain.break_glass import BreakGlassInput
 from safeshare.domain.decisions import Decision
 from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.paging import PageRequest
+from safeshare.domain.people import Role
 from safeshare.services.accounts import SessionKind
 from safeshare.services.subjects import SubjectSearch
 from tests.exchange import consent_input, decision_input, request_input, to_person
@@ -123,7 +124,9 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-CHILDREN = sorted({fields["given_name"] + " " + fields["family_name"] for subjects, *_ in FAMILIES for _k, fields, _h in subjects})
+CHILDREN = sorted(
+    {fields["given_name"] + " " + fields["family_name"] for subjects, *_ in FAMILIES for _key, fields, _holders in subjects}
+)
 
 
 def web_pages(app) -> list[str]:
@@ -157,7 +160,9 @@ def fernhill(services) -> Fernhill:
     consent = services.consents.record(world.actor("sam.social"), consent_input(world, subject="mia", giver="sarah"))
     disclosure = services.disclosures.send(
         world.actor("sam.social"),
-        DisclosureInput(decision=decision_input(world, "mia", Decision.SHARE, (to_person(world, "tara.teacher"),), actor="sam.social")),
+        DisclosureInput(
+            decision=decision_input(world, "mia", Decision.SHARE, (to_person(world, "tara.teacher"),), actor="sam.social")
+        ),
     )
     request = services.requests.send(world.actor("dan.dsl"), request_input(world, subject="mia", target=agencies[LA]))
     emergency = BreakGlassInput(subject_id=world.subjects["mia"].id, reason="Police called to the home at night; is Mia known?")
@@ -204,7 +209,10 @@ def test_each_role_opens_exactly_the_pages_it_may(settings, services, account):
             if not manages_people and path != "/sign-in":
                 leaks += [(path, email.group(0)) for email in EMAIL.finditer(response.text)]
         # Every link a page shows its reader leads somewhere they may go: none is refused or "not found".
-        dead = {link: (found_on, status) for link, found_on in sorted(links.items()) if (status := client.get(link).status_code) >= 400}
+        dead = {}
+        for link, found_on in sorted(links.items()):
+            if (status := client.get(link).status_code) >= 400:
+                dead[link] = (found_on, status)
     expected = {path: row[account] for path, row in EXPECTED.items()}
     assert {p: s for p, s in got.items() if s != expected[p]} == {}, f"{account}: these pages answered otherwise than expected"
     assert leaks == []
@@ -227,7 +235,10 @@ def _sign_in(client: TestClient, local: str) -> None:
     assert response.status_code == 303, response.text
 
 
-def test_the_demo_has_an_account_for_every_role_the_table_signs_in_as():
-    """The table's accounts are the demo's, so the test signs in as the people `make run` offers."""
-    demo = {local for _agency, local, *_ in PEOPLE} | {ADMIN_EMAIL.split("@")[0]}
-    assert {local for local in ACCOUNTS.values() if local} <= demo
+def test_the_table_signs_in_as_demo_accounts_holding_every_role():
+    """The table's accounts are the demo's, the people `make run` offers, and between them hold every role."""
+    roles = {local: set(held) for _agency, local, _name, _title, held in PEOPLE}
+    roles[ADMIN_EMAIL.split("@")[0]] = {Role.SYSTEM_ADMINISTRATOR}
+    signed_in = [local for local in ACCOUNTS.values() if local]
+    assert set(signed_in) <= set(roles)
+    assert set().union(*(roles[local] for local in signed_in)) == set(Role)
