@@ -180,3 +180,13 @@ def test_serve_in_development_refuses_an_address_beyond_this_machine(monkeypatch
     assert "Traceback" not in result.output
     assert started == []
     assert not (tmp_path / "var" / "secret_key").exists()
+
+
+def test_a_practitioner_lists_contacts_but_not_the_accounts_behind_them(cli, world):
+    token = token_for(world, "practitioner_a")
+    refused = run("people", "list", token=token)
+    assert refused.exit_code == 1 and "people:manage" in refused.output and "@agency.example" not in refused.output
+    contacts = run("people", "contacts", "--agency-id", world.agency_b, "--json", token=token)
+    assert contacts.exit_code == 0, contacts.output
+    assert [c["id"] for c in json.loads(contacts.output)["items"]] == [world.people["practitioner_b"].id]
+    assert "@agency.example" not in contacts.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from html import unescape
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -22,6 +23,7 @@ from safeshare.domain.break_glass import BreakGlassInput
 from safeshare.domain.decisions import Decision
 from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.paging import PageRequest
+from safeshare.domain.people import Role
 from safeshare.services.accounts import SessionKind
 from safeshare.services.subjects import SubjectSearch
 from tests.exchange import consent_input, decision_input, request_input, to_person
@@ -122,7 +124,9 @@ EXPECTED: dict[str, dict[str, int]] = {
 }
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-CHILDREN = sorted({fields["given_name"] + " " + fields["family_name"] for subjects, *_ in FAMILIES for _k, fields, _h in subjects})
+CHILDREN = sorted(
+    {fields["given_name"] + " " + fields["family_name"] for subjects, *_ in FAMILIES for _key, fields, _holders in subjects}
+)
 
 
 def web_pages(app) -> list[str]:
@@ -156,7 +160,9 @@ def fernhill(services) -> Fernhill:
     consent = services.consents.record(world.actor("sam.social"), consent_input(world, subject="mia", giver="sarah"))
     disclosure = services.disclosures.send(
         world.actor("sam.social"),
-        DisclosureInput(decision=decision_input(world, "mia", Decision.SHARE, (to_person(world, "tara.teacher"),), actor="sam.social")),
+        DisclosureInput(
+            decision=decision_input(world, "mia", Decision.SHARE, (to_person(world, "tara.teacher"),), actor="sam.social")
+        ),
     )
     request = services.requests.send(world.actor("dan.dsl"), request_input(world, subject="mia", target=agencies[LA]))
     emergency = BreakGlassInput(subject_id=world.subjects["mia"].id, reason="Police called to the home at night; is Mia known?")
@@ -191,18 +197,34 @@ def test_each_role_opens_exactly_the_pages_it_may(settings, services, account):
         if ACCOUNTS[account] is not None:
             _sign_in(client, ACCOUNTS[account])
         manages_people = account == "administrator"
-        got, leaks = {}, []
+        got, leaks, links = {}, [], {}
         for path in web_pages(app):
             response = client.get(path.format(**scene.ids))
             got[path] = response.status_code
+            if response.status_code == OK:
+                links |= {link: path for link in _links(response.text)}
             if response.status_code in (FORBIDDEN, NOT_FOUND):
                 leaks += [(path, name) for name in CHILDREN if name in response.text]
             # The sign-in page lists the demo's own accounts, by design, outside production.
             if not manages_people and path != "/sign-in":
                 leaks += [(path, email.group(0)) for email in EMAIL.finditer(response.text)]
+        # Every link a page shows its reader leads somewhere they may go: none is refused or "not found".
+        dead = {}
+        for link, found_on in sorted(links.items()):
+            if (status := client.get(link).status_code) >= 400:
+                dead[link] = (found_on, status)
     expected = {path: row[account] for path, row in EXPECTED.items()}
     assert {p: s for p, s in got.items() if s != expected[p]} == {}, f"{account}: these pages answered otherwise than expected"
     assert leaks == []
+    assert dead == {}, f"{account}: links to pages they may not open (link: (page it is on, status))"
+
+
+HREF = re.compile(r'href="(/[^"#]*)"')
+
+
+def _links(html: str) -> set[str]:
+    """The pages of this service a page links to (not its stylesheets and icons)."""
+    return {unescape(link) for link in HREF.findall(html) if not link.startswith(("/assets/", "/api/"))}
 
 
 def _sign_in(client: TestClient, local: str) -> None:
@@ -213,7 +235,10 @@ def _sign_in(client: TestClient, local: str) -> None:
     assert response.status_code == 303, response.text
 
 
-def test_the_demo_has_an_account_for_every_role_the_table_signs_in_as():
-    """The table's accounts are the demo's, so the test signs in as the people `make run` offers."""
-    demo = {local for _agency, local, *_ in PEOPLE} | {ADMIN_EMAIL.split("@")[0]}
-    assert {local for local in ACCOUNTS.values() if local} <= demo
+def test_the_table_signs_in_as_demo_accounts_holding_every_role():
+    """The table's accounts are the demo's, the people `make run` offers, and between them hold every role."""
+    roles = {local: set(held) for _agency, local, _name, _title, held in PEOPLE}
+    roles[ADMIN_EMAIL.split("@")[0]] = {Role.SYSTEM_ADMINISTRATOR}
+    signed_in = [local for local in ACCOUNTS.values() if local]
+    assert set(signed_in) <= set(roles)
+    assert set().union(*(roles[local] for local in signed_in)) == set(Role)

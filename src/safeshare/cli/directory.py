@@ -32,6 +32,8 @@ AGENCY_COLUMNS = [("id", lambda a: a.id), ("name", lambda a: a.name), ("kind", l
                   ("gaps", lambda a: ", ".join(a.governance_gaps()) or "-")]
 PERSON_COLUMNS = [("id", lambda p: p.id), ("name", lambda p: p.details.name), ("email", lambda p: p.details.email),
                   ("roles", lambda p: ", ".join(sorted(p.roles))), ("disabled", lambda p: "yes" if p.disabled else "")]
+CONTACT_COLUMNS = [("id", lambda c: c.id), ("name", lambda c: c.name), ("job title", lambda c: c.job_title),
+                   ("agency", lambda c: c.agency_id), ("receives", lambda c: "yes" if c.receives_disclosures else "")]
 
 
 @agencies.command("list")
@@ -88,6 +90,20 @@ def list_people(
 ) -> None:
     page = services().directory.list_people(actor_for(token), PageRequest(offset=offset, limit=limit), agency_id)
     emit(page, as_json, PERSON_COLUMNS)
+
+
+@people.command("contacts")
+@reports_errors
+def list_contacts(
+    agency_id: Annotated[str | None, typer.Option()] = None,
+    token: Token = None,
+    offset: Offset = 0,
+    limit: Limit = 50,
+    as_json: AsJson = False,
+) -> None:
+    """Who can be sent information: name, job title and agency (email addresses and roles are the administrator's)."""
+    page = services().directory.list_contacts(actor_for(token), PageRequest(offset=offset, limit=limit), agency_id)
+    emit(page, as_json, CONTACT_COLUMNS)
 
 
 @people.command("add")
