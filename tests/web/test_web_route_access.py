@@ -121,6 +121,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "/guidance/golden-rules": public(),
     "/guidance/principles": public(),
     "/guidance/myths": public(),
+    "/healthz": public(),  # for the load balancer: says only whether this process can serve
 }
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
