@@ -583,3 +583,88 @@ def test_a_use_case_run_twice_at_the_same_moment_changes_state_once_or_twice_in_
     pair.agree(scene, engine, outcomes)
     for log in Log:
         assert scene.world.services.ledger.verify(scene.actor("ig_lead_a"), log).ok, log
+
+
+# ---------------------------------------------------------------- two different changes to one thing at once
+
+
+def _disable_or_change_roles(sc: Scene, i: int):
+    return _disable(sc, i) if i == 0 else _change_person(sc, 0)
+
+
+def _still_disabled_with_the_new_roles(sc, engine, outcomes):
+    person_id = sc.world.people["practitioner_b"].id
+    stored = _s(sc).directory.get_person(sc.world.admin, person_id)
+    assert stored.disabled, "changing a person's details re-enabled the account being disabled at the same moment"
+    assert (stored.details.name, stored.roles) == ("Bea Moved", frozenset({Role.PRACTITIONER, Role.MANAGER}))
+
+
+def _enable_or_demote(sc: Scene, i: int):
+    person = sc.world.people["dsl_b"]
+    if i == 0:
+        return _s(sc).directory.set_disabled(sc.world.admin, person.id, False)
+    return _s(sc).directory.change_person(sc.world.admin, person.id, person.details.model_copy(update={"roles": frozenset({Role.PRACTITIONER})}))
+
+
+def _demoted(sc, engine, outcomes):
+    stored = _s(sc).directory.get_person(sc.world.admin, sc.world.people["dsl_b"].id)
+    assert stored.roles == frozenset({Role.PRACTITIONER}), "re-enabling the account restored the role removed at the same moment"
+
+
+def _rename_or_name_governance(sc: Scene, i: int):
+    if i == 0:
+        details = AgencyDetails(name="Agency A Children's Services (North)", kind=AgencyKind.LOCAL_AUTHORITY_CHILDRENS_SOCIAL_CARE, section_11_duty=True)
+        return _s(sc).directory.change_agency(sc.world.admin, sc.world.agency_a, details)
+    return _name_governance(sc, 0)
+
+
+def _renamed_and_named(sc, engine, outcomes):
+    row = one_row(engine, agencies, agencies.c.id == sc.world.agency_a)
+    assert (row.name, row.lead_information_officer_id) == ("Agency A Children's Services (North)", sc.world.people["ig_lead_a"].id)
+
+
+def _review_or_withdraw(sc: Scene, i: int):
+    return _review(sc, 0) if i == 0 else _withdraw(sc, 1)
+
+
+def _withdrawn_and_reviewed_only_before(sc, engine, outcomes):
+    review, withdrawal = outcomes
+    assert not isinstance(withdrawal, Exception), withdrawal
+    k = sc.ids["K"]
+    reviews = [p for p in ledger_payloads(engine, "consents", "consent.reviewed") if p["consent_id"] == k]
+    assert count(engine, consent_reviews, consent_reviews.c.consent_id == k) == len(reviews) == (0 if isinstance(review, Conflict) else 1)
+    assert one_row(engine, consents, consents.c.id == k).status == "withdrawn"
+
+
+def _answer_or_cancel(sc: Scene, i: int):
+    return _answer(sc, 0) if i == 0 else _cancel(sc, 0)
+
+
+def _answered_or_cancelled(sc, engine, outcomes):
+    row = one_row(engine, information_requests, information_requests.c.id == sc.ids["R"])
+    closing = [p for kind in ("shared", "cancelled") for p in ledger_payloads(engine, "requests", f"request.{kind}") if p["request_id"] == sc.ids["R"]]
+    assert [row.status] == [c["status"] for c in closing] and row.status == ("shared" if _ok(outcomes)[0] is outcomes[0] else "cancelled")
+    assert count(engine, disclosures, disclosures.c.request_id == sc.ids["R"]) == (1 if row.status == "shared" else 0)
+
+
+CROSSED: dict[str, Pair] = {
+    "disabling a person while their roles change": Pair(_disable_or_change_roles, BOTH, _still_disabled_with_the_new_roles),
+    "re-enabling a person while a role is taken away": Pair(_enable_or_demote, BOTH, _demoted, setup=lambda sc: _s(sc).directory.set_disabled(sc.world.admin, sc.world.people["dsl_b"].id, True)),
+    "renaming an agency while its governance roles are named": Pair(_rename_or_name_governance, BOTH, _renamed_and_named),
+    "reviewing consent while it is withdrawn": Pair(_review_or_withdraw, "the withdrawal succeeds; the review only if it came first", _withdrawn_and_reviewed_only_before),
+    "answering a request while it is withdrawn": Pair(_answer_or_cancel, ONE, _answered_or_cancelled),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CROSSED))
+def test_two_different_changes_to_one_thing_at_the_same_moment_both_hold_or_one_is_refused(world, clock, engine, name):
+    pair = CROSSED[name]
+    scene, outcomes = _run_pair(world, clock, engine, pair)
+    refused = [o for o in outcomes if isinstance(o, Exception)]
+    if pair.expect is ONE:
+        assert len(refused) == 1 and isinstance(refused[0], Conflict), outcomes
+    elif pair.expect is BOTH:
+        assert not refused, outcomes
+    else:
+        assert all(isinstance(o, Conflict) for o in refused), outcomes
+    pair.agree(scene, engine, outcomes)
