@@ -668,3 +668,26 @@ def test_two_different_changes_to_one_thing_at_the_same_moment_both_hold_or_one_
     else:
         assert all(isinstance(o, Conflict) for o in refused), outcomes
     pair.agree(scene, engine, outcomes)
+
+
+# ---------------------------------------------------------------- signing in (not a use case: there is no actor yet)
+
+
+def test_wrong_passwords_tried_at_the_same_moment_are_each_counted_and_lock_the_account(world, engine, settings):
+    from safeshare.domain.errors import AuthenticationFailed
+
+    email, guesses = "practitioner_a@agency.example", settings.max_failed_sign_ins
+
+    def guess(index: int):
+        return world.services.accounts.sign_in(email, f"wrong password {index}", SessionKind.TOKEN)
+
+    if databases.backend() == "postgresql":
+        with HeldBeforeFirstWrite(engine, guesses) as held:
+            outcomes = held.run(guess)
+    else:
+        outcomes = run_threads(guesses, guess)
+    assert all(isinstance(o, AuthenticationFailed) for o in outcomes), outcomes
+    stored = one_row(engine, people, people.c.id == world.people["practitioner_a"].id)
+    assert stored.locked_until is not None, f"{guesses} wrong passwords at once left {stored.failed_sign_ins} counted and the account open"
+    with pytest.raises(AuthenticationFailed):
+        world.services.accounts.sign_in(email, PASSWORD, SessionKind.TOKEN)

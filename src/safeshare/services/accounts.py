@@ -33,19 +33,19 @@ def check_password(uow: UnitOfWork, settings: Settings, person_id: str, password
     """The person's password checked, with lock-out, wherever it is asked for (signing in, or again before a
     sensitive step). A disabled or locked account is refused whatever the password. A wrong one counts as a
     failed sign-in, committed at once although the caller then fails (so the caller must not have written
-    anything yet), and enough of them lock the account; a right one clears the count."""
+    anything yet), and enough of them lock the account; a right one clears the count. Both are worked out by the
+    database, not from the count read here: wrong guesses made at the same moment are each counted, and a right
+    one made while they lock the account is refused."""
     credentials = uow.people.credentials(person_id)
     if credentials.disabled or (credentials.locked_until and credentials.locked_until > now):
         raise AuthenticationFailed(refusal)
     if not verify_password(credentials.password_hash, password):
-        failures = credentials.failed_sign_ins + 1
-        locked_until = None
-        if failures >= settings.max_failed_sign_ins:
-            locked_until, failures = now + dt.timedelta(minutes=settings.lockout_minutes), 0
-        uow.people.record_sign_in_result(person_id, failures, locked_until)
+        lock_until = now + dt.timedelta(minutes=settings.lockout_minutes)
+        uow.people.count_failed_sign_in(person_id, settings.max_failed_sign_ins, lock_until)
         uow.commit()
         raise AuthenticationFailed(refusal)
-    uow.people.record_sign_in_result(person_id, 0, None)
+    if not uow.people.clear_failed_sign_ins(person_id, now):
+        raise AuthenticationFailed(refusal)  # locked (or disabled) while the password was being checked
     return credentials
 
 

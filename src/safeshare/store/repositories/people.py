@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
@@ -128,4 +128,26 @@ class PersonRepository:
             update(people)
             .where(people.c.id == person_id)
             .values(failed_sign_ins=failed_sign_ins, locked_until=locked_until)
+        )
+
+    def count_failed_sign_in(self, person_id: str, limit: int, lock_until: dt.datetime) -> None:
+        """Add one failed sign-in, in the database (so failures at the same moment are each counted), and at
+        `limit` lock the account until `lock_until` and start counting again."""
+        failures = self._db.execute(
+            update(people)
+            .where(people.c.id == person_id)
+            .values(failed_sign_ins=people.c.failed_sign_ins + 1)
+            .returning(people.c.failed_sign_ins)
+        ).scalar_one()
+        if failures >= limit:
+            self.record_sign_in_result(person_id, 0, lock_until)
+
+    def clear_failed_sign_ins(self, person_id: str, now: dt.datetime) -> bool:
+        """After a right password: clear the count, unless the account was locked or disabled meanwhile (say,
+        by wrong guesses made at the same moment), which the UPDATE checks; say whether it was clear to sign in."""
+        can_sign_in = and_(people.c.disabled.is_(False), or_(people.c.locked_until.is_(None), people.c.locked_until <= now))
+        return bool(
+            self._db.execute(
+                update(people).where(people.c.id == person_id, can_sign_in).values(failed_sign_ins=0, locked_until=None)
+            ).rowcount
         )
