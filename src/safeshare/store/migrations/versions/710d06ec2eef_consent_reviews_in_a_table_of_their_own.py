@@ -14,7 +14,6 @@ import json
 from alembic import op
 import sqlalchemy as sa
 import safeshare.store.types
-from sqlalchemy.dialects import sqlite
 
 from safeshare.store.ledger_tables import drop_ledger_protection_ddl, ledger_protection_ddl
 
