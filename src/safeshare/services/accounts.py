@@ -35,7 +35,8 @@ def check_password(uow: UnitOfWork, settings: Settings, person_id: str, password
     failed sign-in, committed at once although the caller then fails (so the caller must not have written
     anything yet), and enough of them lock the account; a right one clears the count. Both are worked out by the
     database, not from the count read here: wrong guesses made at the same moment are each counted, and a right
-    one made while they lock the account is refused."""
+    one is refused if, while it was checked, they locked the account or an administrator disabled it or set a new
+    password (whose sessions they ended: this one would outlive that)."""
     credentials = uow.people.credentials(person_id)
     if credentials.disabled or (credentials.locked_until and credentials.locked_until > now):
         raise AuthenticationFailed(refusal)
@@ -44,8 +45,8 @@ def check_password(uow: UnitOfWork, settings: Settings, person_id: str, password
         uow.people.count_failed_sign_in(person_id, settings.max_failed_sign_ins, lock_until)
         uow.commit()
         raise AuthenticationFailed(refusal)
-    if not uow.people.clear_failed_sign_ins(person_id, now):
-        raise AuthenticationFailed(refusal)  # locked (or disabled) while the password was being checked
+    if not uow.people.clear_failed_sign_ins(person_id, now, credentials.password_hash):
+        raise AuthenticationFailed(refusal)  # locked, disabled or given a new password while it was being checked
     return credentials
 
 

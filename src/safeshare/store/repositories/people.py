@@ -142,10 +142,15 @@ class PersonRepository:
         if failures >= limit:
             self.record_sign_in_result(person_id, 0, lock_until)
 
-    def clear_failed_sign_ins(self, person_id: str, now: dt.datetime) -> bool:
-        """After a right password: clear the count, unless the account was locked or disabled meanwhile (say,
-        by wrong guesses made at the same moment), which the UPDATE checks; say whether it was clear to sign in."""
-        can_sign_in = and_(people.c.disabled.is_(False), or_(people.c.locked_until.is_(None), people.c.locked_until <= now))
+    def clear_failed_sign_ins(self, person_id: str, now: dt.datetime, password_hash: str | None) -> bool:
+        """After a right password: clear the count, unless meanwhile the account was locked (say, by wrong guesses
+        made at the same moment) or disabled, or the password checked was replaced, which the UPDATE checks; say
+        whether it was clear to sign in."""
+        can_sign_in = and_(
+            people.c.disabled.is_(False),
+            or_(people.c.locked_until.is_(None), people.c.locked_until <= now),
+            people.c.password_hash == password_hash,
+        )
         return bool(
             self._db.execute(
                 update(people).where(people.c.id == person_id, can_sign_in).values(failed_sign_ins=0, locked_until=None)
