@@ -1,5 +1,7 @@
 """The migrations must build exactly the schema the models describe, on each database."""
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -94,5 +96,38 @@ def test_migrated_ledger_index_tables_refuse_update_and_delete_until_downgraded(
                 assert connection.execute(text(f"DELETE FROM {table}")).rowcount >= 1
             with pytest.raises(DBAPIError, match="append-only"):
                 connection.execute(text("DELETE FROM ledger_entries"))
+    finally:
+        engine.dispose()
+
+
+def test_consent_reviews_move_between_the_list_and_their_own_rows_both_ways(tmp_path, worker_id):
+    import datetime as dt
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from safeshare.domain.consent import ObtainedBy, ReviewInput
+    from safeshare.services import SafeShare
+    from safeshare.settings import Environment, Settings
+    from safeshare.store.migrate import alembic_config
+    from tests.authorisation import build_scene
+    from tests.factories import build_world
+
+    engine = migrated_engine(tmp_path, worker_id)
+    try:
+        settings = Settings(environment=Environment.TEST, database_url=engine.url.render_as_string(hide_password=False))
+        scene = build_scene(build_world(SafeShare.build(engine, settings)))
+        consents, actor, k = scene.world.services.consents, scene.actor("practitioner_a"), scene.ids["K"]
+        for who, day in (("Mother", 1), ("Father", 2)):
+            review = ReviewInput(outcome="still_valid", confirmed_with=who, how=ObtainedBy.PHONE, next_review_by=dt.date(2027, 12, day))
+            consents.review(actor, k, review)
+        before = consents.get(actor, k)
+        command.downgrade(alembic_config(engine), "289e80aaaf95")  # the reviews back in the consent's list
+        with engine.connect() as connection:
+            listed = connection.execute(text("SELECT reviews FROM consents WHERE id = :id"), {"id": k}).scalar_one()
+        listed = json.loads(listed) if isinstance(listed, str) else listed
+        assert [r["confirmed_with"] for r in listed] == ["Mother", "Father"]
+        upgrade(engine)  # and out again, from the ledger
+        assert consents.get(actor, k) == before and [r.confirmed_with for r in before.reviews] == ["Mother", "Father"]
     finally:
         engine.dispose()

@@ -38,7 +38,10 @@ def check_password(uow: UnitOfWork, settings: Settings, person_id: str | None, p
     None) or an account without a password is verified against a dummy hash, and a disabled or locked account
     has its password verified before it is refused whatever the password. A wrong password on a live account
     counts as a failed sign-in, committed at once although the caller then fails (so the caller must not have
-    written anything yet), and enough of them lock the account; a right one clears the count."""
+    written anything yet), and enough of them lock the account; a right one clears the count. Both are worked out
+    by the database, not from the count read here: wrong guesses made at the same moment are each counted, and a
+    right one is refused if, while it was checked, they locked the account or an administrator disabled it or set
+    a new password (whose sessions they ended: this one would outlive that)."""
     credentials = uow.people.credentials(person_id) if person_id is not None else None
     right = verify_password(credentials.password_hash if credentials else None, password)
     if credentials is None:
@@ -49,7 +52,8 @@ def check_password(uow: UnitOfWork, settings: Settings, person_id: str | None, p
         uow.people.count_failed_sign_in(person_id, settings.max_failed_sign_ins, now + dt.timedelta(minutes=settings.lockout_minutes))
         uow.commit()
         raise AuthenticationFailed(refusal)
-    uow.people.record_sign_in_result(person_id, 0, None)
+    if not uow.people.clear_failed_sign_ins(person_id, now, credentials.password_hash):
+        raise AuthenticationFailed(refusal)  # locked, disabled or given a new password while it was being checked
     return credentials
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from safeshare.domain.agencies import Agency, AgencyDetails, GovernanceRoles
 from safeshare.domain.paging import Page, PageRequest

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
@@ -144,4 +144,19 @@ class PersonRepository:
             update(people)
             .where(people.c.id == person_id)
             .values(failed_sign_ins=failed_sign_ins, locked_until=locked_until)
+        )
+
+    def clear_failed_sign_ins(self, person_id: str, now: dt.datetime, password_hash: str | None) -> bool:
+        """After a right password: clear the count, unless meanwhile the account was locked (say, by wrong guesses
+        made at the same moment) or disabled, or the password checked was replaced, which the UPDATE checks; say
+        whether it was clear to sign in."""
+        can_sign_in = and_(
+            people.c.disabled.is_(False),
+            or_(people.c.locked_until.is_(None), people.c.locked_until <= now),
+            people.c.password_hash == password_hash,
+        )
+        return bool(
+            self._db.execute(
+                update(people).where(people.c.id == person_id, can_sign_in).values(failed_sign_ins=0, locked_until=None)
+            ).rowcount
         )

@@ -3,11 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, update
 
 from safeshare.domain.paging import Page, PageRequest
-from safeshare.store.conditional import insert_unless_taken, unless_taken
 from safeshare.domain.subjects import Address, Relationship, RelationshipDetails, Subject, SubjectDetails
+from safeshare.store.conditional import insert_unless_taken, unless_taken
 from safeshare.store.tables import relationships, subject_holders, subjects
 
 
