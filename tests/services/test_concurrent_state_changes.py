@@ -549,12 +549,12 @@ NO_STATE_CHANGE: dict[str, str] = {
         "ConsentService.standing", "ConsentService.who_may_consent", "DecisionService.advise", "DecisionService.for_subject",
         "DecisionService.get", "DecisionService.mine", "DisclosureService.get", "DisclosureService.incoming", "DisclosureService.sent",
         "RequestService.get", "RequestService.overdue", "RequestService.sent", "RequestService.to_answer", "SubjectService.search",
-        "SubjectService.view_subject", "TimelineService.advice_requests", "TimelineService.find_for_access_history",
+        "SubjectService.view_subject", "SubjectService.view_as_holder", "TimelineService.advice_requests", "TimelineService.find_for_access_history",
         "TimelineService.for_subject",
     )},
     "LedgerService.export": READ + "; the files it writes are the caller's, named by the caller",
     "LedgerService.verify": "reads the ledger and its index tables, writes nothing",
-    **{f"DirectoryService.{name}": "reads the directory, writes nothing" for name in ("get_agency", "get_person", "list_agencies", "list_people")},
+    **{f"DirectoryService.{name}": "reads the directory, writes nothing" for name in ("get_agency", "get_person", "list_agencies", "list_people", "get_contact", "list_contacts")},
 }
 
 

@@ -1,7 +1,7 @@
 """idempotency keys
 
 Revision ID: 7e8f06ffd87d
-Revises: 289e80aaaf95
+Revises: 710d06ec2eef
 Create Date: 2026-12-04 19:00:27.660029
 """
 from alembic import op
@@ -10,7 +10,7 @@ import safeshare.store.types
 
 
 revision = '7e8f06ffd87d'
-down_revision = '289e80aaaf95'
+down_revision = '710d06ec2eef'
 branch_labels = None
 depends_on = None
 
