@@ -4,6 +4,7 @@ or one that would replace data without --force, is refused before anything chang
 
 import io
 import json
+import shutil
 import tarfile
 
 import pytest
@@ -37,6 +38,8 @@ def witness(world, path):
 
 @pytest.fixture
 def backup(cli, world, tmp_path):
+    if databases.backend() == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
+        databases.skip_or_fail("pg_dump and pg_restore are not installed: run `make postgresql-client`")
     record(world, 2)
     path = tmp_path / "safeshare.backup"
     made = run("db", "backup", str(path))
