@@ -133,6 +133,9 @@ def logout(token: Annotated[str | None, typer.Option(envvar="SAFESHARE_TOKEN", h
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes sharing the port (use PostgreSQL for more than one).")
+    ] = 1,
 ) -> None:
     """Serve the web pages and the API."""
     import uvicorn
@@ -140,5 +143,11 @@ def serve(
     from safeshare.app import create_app
 
     settings = load_settings()
-    application = create_app(settings, services())
-    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)
+    application = create_app(settings, services())  # checks the database and the guidance before serving
+    if workers > 1:  # each worker process builds its own app and engine from the same settings
+        application = "safeshare.app:create_app"
+    uvicorn.run(
+        application, factory=workers > 1, workers=workers, host=host or settings.host, port=port or settings.port,
+        log_level="info", access_log=False,
+        timeout_worker_healthcheck=60,  # a worker loads the guidance before it answers; on a busy machine that is slow
+    )
