@@ -105,7 +105,7 @@ class Server:
             try:
                 self._process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                os.killpg(self._process.pid, signal.SIGKILL)
         self._reap()
 
     def _reap(self) -> None:

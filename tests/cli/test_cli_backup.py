@@ -51,7 +51,7 @@ def backup(cli, world, tmp_path):
 def test_a_restore_brings_back_exactly_what_was_backed_up_and_proves_it_against_a_witnessed_checkpoint(
     backup, world, tmp_path
 ):
-    before_backup = witness(world, tmp_path / "decisions-2.checkpoint")
+    at_backup = witness(world, tmp_path / "decisions-2.checkpoint")
     assert backup.stat().st_mode & 0o777 == 0o600  # every record in clear: its owner's only
     copy = "database.pgdump" if databases.backend() == "postgresql" else "database.sqlite3"
     with tarfile.open(backup) as tar:
@@ -64,7 +64,7 @@ def test_a_restore_brings_back_exactly_what_was_backed_up_and_proves_it_against_
     assert "already holds data" in refused.output and "--force" in refused.output
     assert decisions_recorded(world) == 5
 
-    restored = run("db", "restore", str(backup), "--force", "--checkpoint", str(before_backup), "--checkpoint", str(after_backup))
+    restored = run("db", "restore", str(backup), "--force", "--checkpoint", str(at_backup), "--checkpoint", str(after_backup))
     assert restored.exit_code == 0, restored.output
     assert "every ledger verifies and agrees with the checkpoints given" in restored.output
     assert "entries 3..5 were recorded after it and are lost" in restored.output
