@@ -68,6 +68,8 @@ class Server:
 
     def launch(self) -> Server:
         """Start the process without waiting for it (to start several at once)."""
+        if not _free(self.port):  # else another process's /healthz could pass for this one's
+            raise RuntimeError(f"port {self.port} is in use by another process")
         command = [str(Path(sys.executable).with_name("safeshare")), "serve", "--host", "127.0.0.1", "--port", str(self.port),
                    "--workers", str(self.workers)]
         with self.log_path.open("ab") as log:
