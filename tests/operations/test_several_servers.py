@@ -12,7 +12,7 @@ from tests.servers import Server, free_ports
 
 PROCESSES = 3
 CLIENTS_PER_PROCESS = 3
-RECORDS = 150
+RECORDS = 90
 
 
 def assert_numbered_one_to_n(world, recording: Recording) -> None:
