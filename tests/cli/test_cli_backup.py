@@ -36,10 +36,38 @@ def witness(world, path):
     return path
 
 
-@pytest.fixture
-def backup(cli, world, tmp_path):
+def need_backup_tools() -> None:
     if databases.backend() == "postgresql" and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
         databases.skip_or_fail("pg_dump and pg_restore are not installed: run `make postgresql-client`")
+
+
+def restore_elsewhere(backup, tmp_path, worker_id, monkeypatch) -> str:
+    """Restore `backup` into a new, empty database of the suite's kind (as on a replacement server); its URL."""
+    if databases.backend() == "postgresql":
+        elsewhere = databases.postgres_database_url(f"{databases.POSTGRES_DATABASE_PREFIX}_restored_{worker_id}")
+    else:
+        elsewhere = databases.sqlite_url(tmp_path / "elsewhere")
+    monkeypatch.setenv("SAFESHARE_DATABASE_URL", elsewhere)
+    runtime.reset()
+    restored = run("db", "restore", str(backup))  # no --force: nothing there to replace
+    assert restored.exit_code == 0, restored.output
+    assert "every ledger verifies" in restored.output
+    return elsewhere
+
+
+def decision_entries(url: str) -> list[bytes]:
+    """The leaf hashes of the decisions ledger at `url`."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return LedgerRepository(connection).leaf_hashes(Log.DECISIONS.value)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def backup(cli, world, tmp_path):
+    need_backup_tools()
     record(world, 2)
     path = tmp_path / "safeshare.backup"
     made = run("db", "backup", str(path))
@@ -83,21 +111,8 @@ def test_a_restore_that_disagrees_with_a_witnessed_checkpoint_fails_loudly(backu
 
 
 def test_a_backup_restores_into_a_new_empty_database_without_force(backup, world, tmp_path, worker_id, monkeypatch):
-    if databases.backend() == "postgresql":
-        elsewhere = databases.postgres_database_url(f"{databases.POSTGRES_DATABASE_PREFIX}_restored_{worker_id}")
-    else:
-        elsewhere = databases.sqlite_url(tmp_path / "elsewhere")
-    monkeypatch.setenv("SAFESHARE_DATABASE_URL", elsewhere)
-    runtime.reset()
-    restored = run("db", "restore", str(backup))
-    assert restored.exit_code == 0, restored.output
-    assert "every ledger verifies" in restored.output
-    restored_engine = make_engine(elsewhere)
-    try:
-        with restored_engine.connect() as connection:
-            assert LedgerRepository(connection).count("decisions") == 2
-    finally:
-        restored_engine.dispose()
+    live = decision_entries(world.services.context.settings.database_url)
+    assert decision_entries(restore_elsewhere(backup, tmp_path, worker_id, monkeypatch)) == live
 
 
 def _flip_a_bit_in_the_database_copy(path):
