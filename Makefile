@@ -11,7 +11,7 @@ GOVUK_STATIC := src/safeshare/web/static/govuk
 ASSETS := $(GOVUK_STATIC)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres test-browser bench install assets chromium migration clean
+.PHONY: run test test-sqlite test-postgres test-browser bench install assets chromium postgresql-client migration clean
 
 install: $(INSTALLED) $(ASSETS)
 
@@ -41,6 +41,11 @@ chromium:
 	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium) || \
 		echo "Chromium could not be installed: the browser tests will be skipped (or fail under CI=true)."
 
+# pg_dump and pg_restore, for `safeshare db backup` and `db restore` on PostgreSQL (and their tests).
+postgresql-client:
+	@command -v pg_dump >/dev/null || (apt-get update && apt-get install -y postgresql-client) || \
+		echo "pg_dump could not be installed: the PostgreSQL backup tests will be skipped (or fail under CI=true)."
+
 run: install
 	$(VENV)/bin/safeshare db upgrade
 	$(VENV)/bin/safeshare demo load
@@ -54,7 +59,7 @@ test: install
 test-sqlite: install chromium
 	SAFESHARE_TEST_DATABASE=sqlite $(PYTEST)
 
-test-postgres: install
+test-postgres: install postgresql-client
 	SAFESHARE_TEST_DATABASE=postgresql $(PYTEST) -m "not browser"
 
 test-browser: install chromium

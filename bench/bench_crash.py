@@ -53,7 +53,8 @@ def _figures(label: str, campaign: Campaign) -> list[dict]:
         ("ledgers that do not verify", len(result.verification), "0", not result.verification),
     ]
     return [
-        {"name": f"crash campaign, {label}: {name}", "value": float(value), "unit": "", "target": target,
+        {"name": f"crash campaign, {label}: {name}", "value": float(value), "unit": "cycles" if "cycles" in name else "",
+         "target": target,
          "meets": meets, "baseline_name": "", "baseline_value": 0.0}
         for name, value, target, meets in counts
     ]

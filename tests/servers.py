@@ -54,10 +54,11 @@ def _server_environment(database_url: str) -> dict[str, str]:
 class Server:
     """One `safeshare serve` process on a database; `start` again after `kill` for the same port and database."""
 
-    def __init__(self, database_url: str, port: int, log_path: Path) -> None:
+    def __init__(self, database_url: str, port: int, log_path: Path, workers: int = 1) -> None:
         self.database_url = database_url
         self.port = port
         self.log_path = log_path
+        self.workers = workers
         self._process: subprocess.Popen | None = None
 
     @property
@@ -69,11 +70,14 @@ class Server:
 
     def launch(self) -> Server:
         """Start the process without waiting for it (to start several at once)."""
-        command = [str(Path(sys.executable).with_name("safeshare")), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        if not _free(self.port):  # else another process's /healthz could pass for this one's
+            raise RuntimeError(f"port {self.port} is in use by another process")
+        command = [str(Path(sys.executable).with_name("safeshare")), "serve", "--host", "127.0.0.1", "--port", str(self.port),
+                   "--workers", str(self.workers)]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 command, env=_server_environment(self.database_url), stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, start_new_session=True,  # its own process group: workers die with it
             )
         return self
 
@@ -95,7 +99,7 @@ class Server:
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, no finished requests, as when the machine or the process dies."""
         if self._process is not None and self._process.poll() is None:
-            self._process.send_signal(signal.SIGKILL)
+            os.killpg(self._process.pid, signal.SIGKILL)
         self._reap()
 
     def stop(self) -> None:
@@ -105,7 +109,7 @@ class Server:
             try:
                 self._process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self._process.kill()
+                os.killpg(self._process.pid, signal.SIGKILL)
         self._reap()
 
     def _reap(self) -> None:

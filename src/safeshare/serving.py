@@ -14,7 +14,7 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from safeshare.settings import Settings
+from safeshare.settings import Settings, load_settings
 
 _HEAD_TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
 
@@ -55,15 +55,29 @@ def head_timed_h11(seconds: float) -> type[H11Protocol]:
     return HeadTimedH11
 
 
-def serve(application, settings: Settings, host: str, port: int) -> None:
+def serve(application, settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Serve `application` here, or with `workers` > 1 in that many processes sharing the port, each building its
+    own app (and engine) from the same settings: use PostgreSQL for more than one."""
+    several = workers > 1
     uvicorn.run(
-        application,
+        "safeshare.app:create_app" if several else application,
+        factory=several,
+        workers=workers,
         host=host,
         port=port,
         log_level="info",
         access_log=False,
-        http=head_timed_h11(settings.request_head_seconds),
+        # A worker process is started afresh and imports its protocol by name (see __getattr__ below).
+        http=f"{__name__}:HeadTimedH11FromSettings" if several else head_timed_h11(settings.request_head_seconds),
         h11_max_incomplete_event_size=settings.max_request_head_bytes,
         timeout_keep_alive=settings.keep_alive_seconds,
         limit_concurrency=settings.max_connections,
+        timeout_worker_healthcheck=60,  # a worker loads the guidance before it answers; on a busy machine that is slow
     )
+
+
+def __getattr__(name: str):
+    # The protocol a worker process imports by name, timed by the settings that process reads, as its app does.
+    if name == "HeadTimedH11FromSettings":
+        return head_timed_h11(load_settings().request_head_seconds)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -133,6 +133,9 @@ def logout(token: Annotated[str | None, typer.Option(envvar="SAFESHARE_TOKEN", h
 def serve(
     host: Annotated[str | None, typer.Option()] = None,
     port: Annotated[int | None, typer.Option()] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="Server processes sharing the port (use PostgreSQL for more than one).")
+    ] = 1,
 ) -> None:
     """Serve the web pages and the API, every request bounded in size and time (see serving.py); in development
     a secret key is made under ./var/ the first time."""
@@ -147,4 +150,5 @@ def serve(
     settings, made = ensure_development_secret(settings)
     if made:
         console.print(f"made a random development secret key in {settings.secret_key_file} (development only)")
-    run_server(create_app(settings, services()), settings, host, port or settings.port)
+    application = create_app(settings, services())  # checks the database and the guidance before serving
+    run_server(application, settings, host, port or settings.port, workers)
