@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Annotated
 
 import typer
@@ -43,6 +46,14 @@ def db_upgrade() -> None:
 
     upgrade(engine())
     console.print("database is up to date")
+
+
+@db.command("forget-expired-keys")
+@reports_errors
+def db_forget_expired_keys() -> None:
+    """Delete the idempotency keys no longer honoured (SAFESHARE_IDEMPOTENCY_KEY_HOURS); `serve` does this hourly."""
+    forgotten = services().housekeeping.forget_expired_idempotency_keys()
+    console.print(f"{forgotten} expired idempotency keys deleted")
 
 
 @demo.command("load")
@@ -87,4 +98,19 @@ def serve(
 
     settings = load_settings()
     application = create_app(settings, services())
+    _forget_expired_keys_hourly()
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info", access_log=False)
+
+
+def _forget_expired_keys_hourly() -> None:
+    """So that no idempotency key is kept long past its time, whether or not anyone runs the command."""
+
+    def forget() -> None:
+        while True:
+            try:
+                services().housekeeping.forget_expired_idempotency_keys()
+            except Exception:  # the database may be down for a while: try again next hour
+                logging.getLogger(__name__).warning("could not delete expired idempotency keys", exc_info=True)
+            time.sleep(3600)
+
+    threading.Thread(target=forget, name="forget-expired-idempotency-keys", daemon=True).start()
