@@ -43,3 +43,11 @@ def test_a_malformed_key_is_refused_naming_it_and_seals_nothing(w, tmp_path):
                   "--idempotency-key", "not a key", token=token)
     assert refused.exit_code == 1 and "Idempotency-Key" in refused.output
     assert w.services.decisions.mine(w.actor("practitioner_a"), ALL).total == 0
+
+
+def test_expired_keys_are_deleted_by_the_housekeeping_command(w):
+    # The world's clock is weeks behind the command's real one, so this key is long expired by then.
+    w.services.requests.send(w.actor("practitioner_b"), request_input(w, "child_b"), idempotency_key=str(uuid.uuid4()))
+    first = run("db", "forget-expired-keys")
+    assert first.exit_code == 0 and "1 expired idempotency keys deleted" in first.output, first.output
+    assert "0 expired" in run("db", "forget-expired-keys").output

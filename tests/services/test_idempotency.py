@@ -15,7 +15,6 @@ from safeshare.domain.errors import Conflict, InvalidInput
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.requests import NotHeld, RequestAnswer
 from safeshare.services.fhir_consent import to_fhir
-from safeshare.services.idempotency import forget_expired_keys
 from safeshare.store.ledger_tables import ledger_entries
 from safeshare.store.tables import idempotency_keys
 from tests.exchange import consent_input, decision_input, extend, request_input, to_person
@@ -54,6 +53,8 @@ def test_a_decision_sent_twice_with_one_key_is_sealed_once_and_the_first_record_
     again = w.services.decisions.record(actor, submitted, idempotency_key=key)
     assert again == first
     assert entries(engine, "decisions") == 1
+    history = w.services.access_history.history(w.actor("ig_lead_a"), w.subjects["child_a"].id, _page()).items
+    assert [(e.person_id, e.records) for e in history if e.action == "decision.replay"] == [(actor.person_id, (f"decision:{first.id}",))]
     other = w.services.decisions.record(actor, submitted, idempotency_key=new_key())
     assert other.id != first.id
     assert entries(engine, "decisions") == 2
@@ -163,9 +164,7 @@ def test_a_key_is_honoured_for_the_configured_hours_then_counts_as_unused(w, eng
     assert later.id != first.id
     assert keys(engine) == 1  # the expired key gave way to the new one
     clock.advance(hours=w.services.context.settings.idempotency_key_hours)
-    with w.services.context.uow_factory() as uow:
-        assert forget_expired_keys(uow, clock.now, w.services.context.settings) == 1
-        uow.commit()
+    assert w.services.housekeeping.forget_expired_idempotency_keys() == 1
     assert keys(engine) == 0
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -99,6 +102,14 @@ def _print_ledgers(reports) -> None:
         console.print(report.summary() if not report.ok else report.summary().splitlines()[0], highlight=False)
 
 
+@db.command("forget-expired-keys")
+@reports_errors
+def db_forget_expired_keys() -> None:
+    """Delete the idempotency keys no longer honoured (SAFESHARE_IDEMPOTENCY_KEY_HOURS); `serve` does this hourly."""
+    forgotten = services().housekeeping.forget_expired_idempotency_keys()
+    console.print(f"{forgotten} expired idempotency keys deleted")
+
+
 @demo.command("load")
 @reports_errors
 def demo_load() -> None:
@@ -151,4 +162,19 @@ def serve(
     if made:
         console.print(f"made a random development secret key in {settings.secret_key_file} (development only)")
     application = create_app(settings, services())  # checks the database and the guidance before serving
+    _forget_expired_keys_hourly()
     run_server(application, settings, host, port or settings.port, workers)
+
+
+def _forget_expired_keys_hourly() -> None:
+    """So that no idempotency key is kept long past its time, whether or not anyone runs the command."""
+
+    def forget() -> None:
+        while True:
+            try:
+                services().housekeeping.forget_expired_idempotency_keys()
+            except Exception:  # the database may be down for a while: try again next hour
+                logging.getLogger(__name__).warning("could not delete expired idempotency keys", exc_info=True)
+            time.sleep(3600)
+
+    threading.Thread(target=forget, name="forget-expired-idempotency-keys", daemon=True).start()

@@ -17,6 +17,7 @@ from safeshare.services.ledger import LedgerService
 from safeshare.services.clock import Clock, utc_now
 from safeshare.services.directory import DirectoryService
 from safeshare.services.disclosures import DisclosureService
+from safeshare.services.housekeeping import HousekeepingService
 from safeshare.services.requests import RequestService
 from safeshare.services.subjects import SubjectService
 from safeshare.services.timeline import TimelineService
@@ -42,6 +43,7 @@ class SafeShare:
         self.break_glass = BreakGlassService(self.context)
         self.consents = ConsentService(self.context)
         self.disclosures = DisclosureService(self.context)
+        self.housekeeping = HousekeepingService(self.context)
         self.requests = RequestService(self.context)
         self.timeline = TimelineService(self.context)
 

@@ -9,7 +9,8 @@ Two requests with one key at the same moment cannot both seal: the table's prima
 other looks again and returns the first one's record (409 if it still cannot see it).
 
 Keys are honoured for `settings.idempotency_key_hours` (24 by default, longer than any session or API token);
-after that a key counts as unused, and `forget_expired_keys` deletes the rows.
+after that a key counts as unused, and `HousekeepingService.forget_expired_idempotency_keys` deletes its row
+(hourly while `safeshare serve` runs, and on `safeshare db forget-expired-keys`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,11 @@ KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 KEY_RULE = "16 to 128 letters, digits, '-' or '_' (a UUID or 32 random bytes in base64url will do)"
 # How often a request whose key a concurrent request took looks again before giving up with 409.
 ATTEMPTS = 3
+
+
+def honoured_since(now: dt.datetime, settings: Settings) -> dt.datetime:
+    """Keys recorded at or before this moment are no longer honoured."""
+    return now - dt.timedelta(hours=settings.idempotency_key_hours)
 
 
 def checked_key(value: str | None) -> str | None:
@@ -82,7 +88,7 @@ class Attempt:
         found = uow.idempotency.find(self.actor.person_id, self.operation, self.key)
         if found is None:
             return None
-        if found.created_at <= now - dt.timedelta(hours=settings.idempotency_key_hours):
+        if found.created_at <= honoured_since(now, settings):
             uow.idempotency.forget(self.actor.person_id, self.operation, self.key)
             return None
         if not hmac.compare_digest(found.request_digest, self.digest):
@@ -117,8 +123,3 @@ def retrying_taken_keys(run: Callable[[], Any]) -> Any:
         except KeyTaken:
             continue
     raise still_in_flight()
-
-
-def forget_expired_keys(uow: UnitOfWork, now: dt.datetime, settings: Settings) -> int:
-    """Delete the keys no longer honoured; returns how many."""
-    return uow.idempotency.forget_made_by(now - dt.timedelta(hours=settings.idempotency_key_hours))
