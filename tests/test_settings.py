@@ -17,6 +17,7 @@ def test_development_accepts_the_built_in_defaults():
         ({"secret_key": "changeme"}, "SAFESHARE_SECRET_KEY"),
         ({"secret_key": STRONG}, "SAFESHARE_LEDGER_SIGNING_KEY"),
         ({"secret_key": STRONG, "ledger_signing_key": "k"}, "SAFESHARE_COOKIE_SECURE"),
+        ({"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True}, "SAFESHARE_WITNESS_DIR"),
     ],
 )
 def test_production_refuses_unsafe_defaults(overrides, message):
@@ -27,7 +28,7 @@ def test_production_refuses_unsafe_defaults(overrides, message):
 def test_production_accepts_safe_settings():
     settings = Settings(
         environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True,
-        database_url="postgresql://db.internal/safeshare",
+        database_url="postgresql://db.internal/safeshare", witness_dir="/srv/safeshare-witness",
     )
     assert settings.cookie_secure
 

@@ -185,7 +185,7 @@ def attacks(draw, entries, forbids_nul=False):
         source = draw(st.integers(1, SIZE))
         shift = "UPDATE ledger_entries SET seq = seq + ? WHERE log = 'decisions' AND seq >= ?"
         copy = (
-            "INSERT INTO ledger_entries SELECT log, ?, kind, recorded_at, payload, corrects, leaf_hash, chain_hash"
+            "INSERT INTO ledger_entries SELECT log, ?, kind, recorded_at, payload, corrects, leaf_hash, chain_hash, tag"
             " FROM ledger_entries WHERE log = 'decisions' AND seq = ?"
         )
         # Shift out of the way and back, so the primary key never sees a duplicate.

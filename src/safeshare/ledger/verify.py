@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from safeshare.ledger.checkpoint import Checkpoint, check_signature
 from safeshare.ledger.encoding import LOG_NAME_PATTERN
+from safeshare.ledger.entry import LedgerEntry, chain_hash
+from safeshare.ledger.merkle import leaf_hash
 from safeshare.ledger.scan import PARALLEL_MIN, Totals, scan_in_two_processes, scan_stream
 
 PublicKeyLike = Ed25519PublicKey | bytes | str
@@ -208,3 +210,39 @@ def _failed(
         first_bad_seq=first_bad_seq, bad_range=bad_range, problem=problem,
         checkpoints_checked=checkpoints, key_matches_expected=key,
     )
+
+
+def extension_problem(entries: Iterable[LedgerEntry], after_seq: int, after_chain: bytes) -> tuple[int, str] | None:
+    """Whether ``entries`` continue, seq by seq and hash by hash, a log whose entry ``after_seq`` has
+    the chain hash ``after_chain``; the first that does not, as ``(seq, problem)``."""
+    chain = after_chain
+    expected = after_seq
+    for entry in entries:
+        expected += 1
+        if entry.seq != expected:
+            return expected, f"expected seq {expected} but found seq {entry.seq}"
+        leaf = leaf_hash(entry.entry_bytes())
+        if leaf != entry.leaf_hash:
+            return expected, "entry content does not match its stored leaf hash"
+        chain = chain_hash(chain, leaf)
+        if chain != entry.chain_hash:
+            return expected, "stored chain hash does not follow from the entries before it"
+    return None
+
+
+def first_difference(stored: Sequence[tuple[bytes, bytes]], witnessed: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
+    """The first seq at which the stored ``(leaf hash, chain hash)`` pairs differ from those kept
+    outside the database when the checkpoints were signed, as ``(seq, problem)``."""
+    for seq, (have, kept) in enumerate(zip(stored, witnessed), start=1):
+        if have != kept:
+            return seq, (
+                "entry differs from the one witnessed outside the database when it was checkpointed:"
+                " rewritten, replaced or moved (hashes recomputed) after it was recorded"
+            )
+    if len(stored) < len(witnessed):
+        seq = len(stored) + 1
+        return seq, (
+            f"the log ends at seq {len(stored)} but {len(witnessed)} entries were witnessed:"
+            f" seq {seq}..{len(witnessed)} were removed"
+        )
+    return None

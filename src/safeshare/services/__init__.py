@@ -12,7 +12,8 @@ from safeshare.services.bootstrap import BootstrapService
 from safeshare.services.break_glass import BreakGlassService
 from safeshare.services.consents import ConsentService
 from safeshare.services.decisions import DecisionService
-from safeshare.services.ledger import LedgerService
+from safeshare.ledger.tags import entry_tag_key
+from safeshare.services.ledger import LedgerService, signing_key
 from safeshare.services.clock import Clock, utc_now
 from safeshare.services.directory import DirectoryService
 from safeshare.services.disclosures import DisclosureService
@@ -46,4 +47,5 @@ class SafeShare:
 
     @classmethod
     def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:
-        return cls(ServiceContext(uow_factory=lambda: UnitOfWork(engine), clock=clock, settings=settings))
+        tag_key = entry_tag_key(signing_key(settings))
+        return cls(ServiceContext(uow_factory=lambda: UnitOfWork(engine, tag_key), clock=clock, settings=settings))

@@ -46,6 +46,8 @@ ledger_entries = Table(
     Column("corrects", BigInteger, nullable=True),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("chain_hash", LargeBinary(32), nullable=False),
+    # HMAC by a key that never lives in the database (ledger/tags.py); NULL only on entries recorded before tagging.
+    Column("tag", LargeBinary(32), nullable=True),
     PrimaryKeyConstraint("log", "seq"),
     ForeignKeyConstraint(["log", "corrects"], ["ledger_entries.log", "ledger_entries.seq"]),
     CheckConstraint("seq >= 1", name="seq_positive"),
