@@ -31,6 +31,24 @@ PublicKeyLike = Ed25519PublicKey | bytes | str
 
 
 @dataclass(frozen=True)
+class WitnessStatus:
+    """The newest checkpoint one agency's witness cosigned, and whether the ledger still agrees with it."""
+
+    witness: str  # its key name
+    agency_id: str
+    tree_size: int | None  # None: it has cosigned nothing yet
+    cosigned_at: str | None  # canonical UTC text of the cosignature's timestamp
+    consistent: bool | None
+    detail: str
+
+    def line(self) -> str:
+        if self.tree_size is None:
+            return f"witness {self.witness}: has cosigned no checkpoint of this log"
+        verdict = "consistent with the ledger" if self.consistent else "DISAGREES with the ledger"
+        return f"witness {self.witness}: newest cosigned checkpoint size {self.tree_size} at {self.cosigned_at}, {verdict}: {self.detail}"
+
+
+@dataclass(frozen=True)
 class VerificationReport:
     ok: bool
     log: str | None
@@ -43,6 +61,7 @@ class VerificationReport:
     checkpoints_checked: int
     key_matches_expected: bool | None  # None when no expected public key was given
     notes: tuple[str, ...] = ()
+    witnesses: tuple[WitnessStatus, ...] = ()
 
     def summary(self) -> str:
         head = f"log {self.log!r}: {self.entries_checked} entries checked"
@@ -58,6 +77,7 @@ class VerificationReport:
                 else "no entry located"
             )
             lines = [f"FAILED — {head}; {where}: {self.problem}"]
+        lines += [status.line() for status in self.witnesses]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from safeshare.services.bootstrap import BootstrapService
 from safeshare.services.break_glass import BreakGlassService
 from safeshare.services.consents import ConsentService
 from safeshare.services.decisions import DecisionService
+from safeshare.ledger.keys import public_key_bytes
 from safeshare.ledger.tags import entry_tag_key
 from safeshare.services.ledger import LedgerService, signing_key
 from safeshare.services.clock import Clock, utc_now
@@ -20,6 +21,7 @@ from safeshare.services.disclosures import DisclosureService
 from safeshare.services.requests import RequestService
 from safeshare.services.subjects import SubjectService
 from safeshare.services.timeline import TimelineService
+from safeshare.services.witnesses import WitnessService
 from safeshare.services.use_case import ServiceContext
 from safeshare.settings import Settings
 from safeshare.store.unit_of_work import UnitOfWork
@@ -37,6 +39,9 @@ class SafeShare:
         self.decisions = DecisionService(self.context)
         self.directory = DirectoryService(self.context)
         self.ledger = LedgerService(self.context)
+        self.witnesses = WitnessService(
+            self.context, self.ledger.witness_store, public_key_bytes(signing_key(self.context.settings))
+        )
         self.subjects = SubjectService(self.context)
         self.access_history = AccessHistoryService(self.context)
         self.break_glass = BreakGlassService(self.context)

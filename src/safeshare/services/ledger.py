@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from safeshare.domain.access import Grant
 from safeshare.domain.decisions import FOLLOWS_ADVICE
 from safeshare.domain.errors import InvalidInput
+from safeshare.domain.ledgers import Log
 from safeshare.domain.permissions import Permission
 from safeshare.ledger import Checkpoint, LedgerIntegrityError, export_with_checkpoint, load_private_key, sign_checkpoint, verify_entries
 from safeshare.ledger.entry import LedgerEntry
@@ -25,20 +25,12 @@ from safeshare.services.access_log import log_read
 from safeshare.services.checkpoints import Checkpointer, CheckpointRefused
 from safeshare.services.context import Actor
 from safeshare.services.use_case import Service, ServiceContext, use_case
+from safeshare.services.witnesses import witness_statuses
 from safeshare.settings import Settings
 from safeshare.store.ledger_repository import LedgerRepository
 from safeshare.store.witness_store import WitnessStore, WitnessStoreDamaged
 from safeshare.store.repositories.ledger_indexes import DECISION_COLUMNS, LedgerIndexRepository
 from safeshare.store.unit_of_work import UnitOfWork
-
-
-class Log(StrEnum):
-    DECISIONS = "decisions"
-    ACCESS = "access"
-    CONSENTS = "consents"
-    REQUESTS = "requests"
-    DISCLOSURES = "disclosures"
-    BREAK_GLASS = "break-glass"
 
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
@@ -88,11 +80,17 @@ class LedgerService(Service):
         check = _INDEX_CHECKS.get(log)
         if check is not None and report.ok:
             problems.append(check(ledger.iter_entries(log.value), LedgerIndexRepository(uow.connection)))
+        witnesses = tuple(witness_statuses(uow, self.witness_store, log.value, ledger.leaf_hashes(log.value)))
+        report = replace(report, witnesses=witnesses)
         found = [p for p in problems if p is not None]
-        if not found:
-            return report
-        seq, problem = min(found, key=lambda p: p[0])  # stable: at one seq the scan's own account comes first
-        return replace(report, ok=False, first_bad_seq=seq, bad_range=None, problem=problem, root_hash=None)
+        if found:
+            seq, problem = min(found, key=lambda p: p[0])  # stable: at one seq the scan's own account comes first
+            return replace(report, ok=False, first_bad_seq=seq, bad_range=None, problem=problem, root_hash=None)
+        disagreeing = [status for status in witnesses if status.consistent is False]
+        if disagreeing:
+            problem = f"the ledger disagrees with witness {disagreeing[0].witness}: {disagreeing[0].detail}"
+            return replace(report, ok=False, problem=problem, root_hash=None)
+        return report
 
     @use_case(Permission.LEDGER_VERIFY)
     def checkpoint(self, uow: UnitOfWork, actor: Actor, log: Log) -> Checkpoint:

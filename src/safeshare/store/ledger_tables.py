@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ForeignKey,
     ForeignKeyConstraint,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -34,6 +35,7 @@ from sqlalchemy import (
 
 from safeshare.store.metadata import metadata
 from safeshare.store.tables import access_log_subjects, decision_subjects, decisions
+from safeshare.store.types import UTCDateTime
 
 ledger_entries = Table(
     "ledger_entries",
@@ -66,7 +68,35 @@ ledger_checkpoints = Table(
     CheckConstraint("tree_size >= 0", name="tree_size_not_negative"),
 )
 
-LEDGER_TABLES = (ledger_entries.name, ledger_checkpoints.name)
+# Each agency's witness key (public half only; the agency's governance lead keeps the private half).
+ledger_witnesses = Table(
+    "ledger_witnesses",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency_id", String(36), ForeignKey("agencies.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False, unique=True),  # the key name on its cosignature lines
+    Column("public_key", LargeBinary(32), nullable=False, unique=True),
+    Column("registered_by", String(36), nullable=False),
+    Column("registered_at", UTCDateTime(), nullable=False),
+)
+
+# Checkpoints the agencies' witnesses cosigned (also kept in the witness store).
+ledger_cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    Column("log", String(64), nullable=False),
+    Column("witness_id", String(36), ForeignKey("ledger_witnesses.id"), nullable=False),
+    Column("tree_size", BigInteger, nullable=False, autoincrement=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("cosigned_at", BigInteger, nullable=False),  # the cosignature's own POSIX timestamp
+    Column("note", Text, nullable=False),  # the checkpoint with the witness's cosignature line
+    Column("submitted_by", String(36), nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("log", "witness_id", "tree_size"),
+    CheckConstraint("tree_size >= 1", name="cosigned_tree_size_positive"),
+)
+
+LEDGER_TABLES = (ledger_entries.name, ledger_checkpoints.name, ledger_witnesses.name, ledger_cosignatures.name)
 # Insert-only indexes of the decisions and access ledgers (no UPDATE or DELETE anywhere in the application).
 LEDGER_INDEX_TABLES = (decisions.name, decision_subjects.name, access_log_subjects.name)
 PROTECTED_TABLES = LEDGER_TABLES + LEDGER_INDEX_TABLES
@@ -139,5 +169,7 @@ def _protect_on_create(table: Table) -> None:
     event.listen(table, "after_drop", DDL(drop_function).execute_if(dialect="postgresql"))
 
 
-for _table in (ledger_entries, ledger_checkpoints, decisions, decision_subjects, access_log_subjects):
+for _table in (
+    ledger_entries, ledger_checkpoints, ledger_witnesses, ledger_cosignatures, decisions, decision_subjects, access_log_subjects
+):
     _protect_on_create(_table)

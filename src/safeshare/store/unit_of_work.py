@@ -15,6 +15,7 @@ from safeshare.store.repositories.people import PersonRepository
 from safeshare.store.repositories.requests import RequestRepository
 from safeshare.store.repositories.sessions import SessionRepository
 from safeshare.store.repositories.subjects import SubjectRepository
+from safeshare.store.repositories.witnesses import WitnessRepository
 
 
 class UnitOfWork:
@@ -28,6 +29,7 @@ class UnitOfWork:
     people: PersonRepository
     subjects: SubjectRepository
     sessions: SessionRepository
+    witnesses: WitnessRepository
     connection: Connection
 
     def __init__(self, engine: Engine, ledger_tag_key: bytes | None = None):
@@ -50,6 +52,7 @@ class UnitOfWork:
         self.people = PersonRepository(self.connection)
         self.subjects = SubjectRepository(self.connection)
         self.sessions = SessionRepository(self.connection)
+        self.witnesses = WitnessRepository(self.connection)
         return self
 
     def commit(self) -> None:

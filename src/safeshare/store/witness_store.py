@@ -12,6 +12,7 @@ Layout, per log (every number zero-padded to 20 digits so names sort as numbers)
     <dir>/<log>/proofs/<size>.proof                 tlog-witness add-checkpoint request: RFC 9162 consistency
                                                     proof from the checkpoint before (C2SP tlog-witness)
     <dir>/<log>/cosignatures/<witness id>/<size>.cosigned   the checkpoint with an agency's cosignature line
+    <dir>/_witnesses/<witness id>.vkey              each agency witness's verifier key, as registered
 
 A checkpoint is written last, so its leaves and proof are on disk before anything refers to them.
 Files are created with ``O_EXCL`` and flushed to disk before the next is written; nothing here
@@ -35,6 +36,7 @@ from safeshare.ledger.encoding import check_log_name
 _RECORD = 64
 _NAME = re.compile(r"(\d{20})\.checkpoint")
 _LEAVES = re.compile(r"(\d{20})-(\d{20})\.leaves")
+_WITNESSES = "_witnesses"  # not a log name: those start with a letter
 _WITNESS_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -133,24 +135,48 @@ class WitnessStore:
 
     def add_cosigned(self, log: str, witness_id: str, cosigned: Checkpoint) -> bool:
         """Keep an agency's cosigned checkpoint; False if that witness already cosigned this size."""
-        if _WITNESS_ID.fullmatch(witness_id) is None:
-            raise ValueError("witness ids are UUIDs")
-        path = self._log_dir(log) / "cosignatures" / witness_id / f"{_number(cosigned.tree_size)}.cosigned"
+        path = self._log_dir(log) / "cosignatures" / _checked_witness_id(witness_id) / f"{_number(cosigned.tree_size)}.cosigned"
         try:
             _write_once(path, cosigned.text.encode())
         except FileExistsError:
             return False
         return True
 
+    def cosigned(self, log: str, witness_id: str) -> list[Checkpoint]:
+        folder = self._log_dir(log) / "cosignatures" / _checked_witness_id(witness_id)
+        if not folder.is_dir():
+            return []
+        found = []
+        for name in sorted(os.listdir(folder)):
+            try:
+                found.append(parse_checkpoint((folder / name).read_bytes()))
+            except (OSError, CheckpointFormatError) as error:
+                raise WitnessStoreDamaged(f"witness store: cosigned checkpoint {name} of log {log!r} is unreadable: {error}") from None
+        return found
+
+    def add_witness(self, witness_id: str, verifier_key: str) -> None:
+        _write_once(self.directory / _WITNESSES / f"{_checked_witness_id(witness_id)}.vkey", verifier_key.encode())
+
+    def witness_key(self, witness_id: str) -> str | None:
+        path = self.directory / _WITNESSES / f"{_checked_witness_id(witness_id)}.vkey"
+        return path.read_text("utf-8") if path.exists() else None
+
     def archive(self, log: str) -> bytes:
-        """The log's whole witness store as an uncompressed tar (hashes and signatures, no personal data)."""
-        folder = self._log_dir(log)
+        """The log's whole witness store and the witnesses' keys as an uncompressed tar (hashes, signatures and
+        public keys: no personal data)."""
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
-            for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
-                if path.is_file() and path.name != ".lock":
-                    tar.add(path, arcname=f"{log}/{path.relative_to(folder)}", recursive=False)
+            for folder, name in ((self._log_dir(log), log), (self.directory / _WITNESSES, _WITNESSES)):
+                for path in sorted(folder.rglob("*")) if folder.is_dir() else ():
+                    if path.is_file() and path.name != ".lock":
+                        tar.add(path, arcname=f"{name}/{path.relative_to(folder)}", recursive=False)
         return buffer.getvalue()
+
+
+def _checked_witness_id(witness_id: str) -> str:
+    if _WITNESS_ID.fullmatch(witness_id) is None:  # it becomes a file name
+        raise ValueError("witness ids are UUIDs")
+    return witness_id
 
 
 def _write_once(path: Path, data: bytes) -> None:
