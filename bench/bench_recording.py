@@ -94,7 +94,8 @@ def _bare_insert_rate(engine: Engine, payload: dict, count: int) -> float:
         with engine.begin() as connection:
             connection.execute(insert(ledger_entries).values(
                 log=entry.log, seq=entry.seq, kind=entry.kind, recorded_at=entry.recorded_at,
-                payload=entry.payload_json, corrects=None, leaf_hash=entry.leaf_hash, chain_hash=entry.chain_hash,
+                payload=entry.payload_json, content_hash=entry.content_hash, corrects=None, leaf_hash=entry.leaf_hash,
+                chain_hash=entry.chain_hash,
             ))
         chain, seq = entry.chain_hash, entry.seq
     return count / (time.perf_counter() - started)

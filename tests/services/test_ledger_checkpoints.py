@@ -105,3 +105,17 @@ def test_deleting_the_last_entry_with_its_index_rows_is_found_once_it_was_checkp
     report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)
     assert not report.ok and report.first_bad_seq == last and "missing" in report.problem
     assert "decisions" not in checkpointed(world)  # nor is the shortened log ever signed
+
+
+def test_erasing_an_entrys_content_leaves_the_ledger_and_its_checkpoints_verifying(world, engine):
+    """Under a retention schedule personal content can be erased: the entry keeps its place, kind, time and content
+    hash, so verification passes (naming the erased entries) and the checkpoints witnessed before still hold."""
+    records = record_some(world, 3)
+    witnessed = checkpointed(world)["decisions"]
+    tamper(engine, f"UPDATE ledger_entries SET payload = NULL WHERE log = 'decisions' AND seq = {records[1].id}")
+    report = world.services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)
+    assert report.ok and report.erased == (records[1].id,), report.summary()
+    assert f"content erased (first seq {records[1].id})" in report.summary()
+    assert world.services.ledger.witness_store.latest("decisions") == witnessed
+    record_some(world, 3)
+    assert checkpointed(world)["decisions"].tree_size == 6  # the log goes on growing over the erased entry

@@ -49,8 +49,9 @@ def rewrite(engine, seq: int) -> list:
     edited = entries(engine)
     edited[seq - 1] = edited[seq - 1]._replace(payload_json=edited[seq - 1].payload_json.replace("scared", "happy"))
     return [
-        ("UPDATE ledger_entries SET payload = :payload, leaf_hash = :leaf, chain_hash = :chain WHERE " + ENTRY,
-         {"payload": e.payload_json, "leaf": e.leaf_hash, "chain": e.chain_hash, "seq": e.seq})
+        ("UPDATE ledger_entries SET payload = :payload, content_hash = :content, leaf_hash = :leaf, chain_hash = :chain"
+         " WHERE " + ENTRY,
+         {"payload": e.payload_json, "content": e.content_hash, "leaf": e.leaf_hash, "chain": e.chain_hash, "seq": e.seq})
         for e in reseal(edited, seq - 1)[seq - 1 :]
     ] + ["DELETE FROM ledger_checkpoints"]
 
@@ -67,9 +68,10 @@ def forge_append(engine, copies_of: int, count: int = 1) -> None:
         connection.info[TAG_KEY_INFO] = None
         for entry in forged:
             connection.execute(text(
-                "INSERT INTO ledger_entries (log, seq, kind, recorded_at, payload, corrects, leaf_hash, chain_hash, tag)"
-                " VALUES ('decisions', :seq, :kind, :at, :payload, NULL, :leaf, :chain, :tag)"
+                "INSERT INTO ledger_entries (log, seq, kind, recorded_at, payload, content_hash, corrects, leaf_hash, chain_hash, tag)"
+                " VALUES ('decisions', :seq, :kind, :at, :payload, :content, NULL, :leaf, :chain, :tag)"
             ), {"seq": entry.seq, "kind": entry.kind, "at": entry.recorded_at, "payload": entry.payload_json,
+                "content": entry.content_hash,
                 "leaf": entry.leaf_hash, "chain": entry.chain_hash, "tag": bytes(32)})
             columns = "agency_id, decided_by, decided_at, decision, outcome, follows_advice, guidance_version, request_id, corrects"
             connection.execute(text(f"INSERT INTO decisions (id, {columns}) SELECT :seq, {columns} FROM decisions WHERE id = :source"),
@@ -93,7 +95,8 @@ def insert(engine):
         engine,
         "UPDATE ledger_entries SET seq = seq + 1000 WHERE log = 'decisions' AND seq >= 3",
         "UPDATE ledger_entries SET seq = seq - 999 WHERE log = 'decisions' AND seq > 1000",
-        "INSERT INTO ledger_entries SELECT log, 3, kind, recorded_at, payload, corrects, leaf_hash, chain_hash, tag"
+        "INSERT INTO ledger_entries (log, seq, kind, recorded_at, payload, content_hash, corrects, leaf_hash, chain_hash, tag)"
+        " SELECT log, 3, kind, recorded_at, payload, content_hash, corrects, leaf_hash, chain_hash, tag"
         " FROM ledger_entries WHERE log = 'decisions' AND seq = 2",
     )
     return 3

@@ -109,8 +109,9 @@ def _operator_rewrites_history(world, engine, witness_dir, seq):
     edited = entries(engine)
     edited[seq - 1] = edited[seq - 1]._replace(payload_json=edited[seq - 1].payload_json.replace("scared", "happy"))
     statements = [
-        ("UPDATE ledger_entries SET payload = :payload, leaf_hash = :leaf, chain_hash = :chain, tag = :tag WHERE " + ENTRY,
-         {"payload": e.payload_json, "leaf": e.leaf_hash, "chain": e.chain_hash, "seq": e.seq,
+        ("UPDATE ledger_entries SET payload = :payload, content_hash = :content, leaf_hash = :leaf, chain_hash = :chain,"
+         " tag = :tag WHERE " + ENTRY,
+         {"payload": e.payload_json, "content": e.content_hash, "leaf": e.leaf_hash, "chain": e.chain_hash, "seq": e.seq,
           "tag": entry_tag(tag_key, e.log, e.seq, e.chain_hash)})
         for e in reseal(edited, seq - 1)[seq - 1 :]
     ]

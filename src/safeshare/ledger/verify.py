@@ -62,6 +62,7 @@ class VerificationReport:
     key_matches_expected: bool | None  # None when no expected public key was given
     notes: tuple[str, ...] = ()
     witnesses: tuple[WitnessStatus, ...] = ()
+    erased: tuple[int, ...] = ()  # seqs whose content was erased; their entries still verify
 
     def summary(self) -> str:
         head = f"log {self.log!r}: {self.entries_checked} entries checked"
@@ -132,7 +133,12 @@ def verify_entries(
         )
     elif report.ok and totals.good > max(cuts):
         notes.append(f"entries after seq {max(cuts)} are not covered by a checkpoint")
-    return replace(report, notes=tuple(notes))
+    if totals.erased:
+        notes.append(
+            f"{len(totals.erased)} entries have had their content erased (first seq {totals.erased[0]}): their place,"
+            " kind, time and content hash still verify, and so do the checkpoints over them"
+        )
+    return replace(report, notes=tuple(notes), erased=tuple(totals.erased))
 
 
 def _as_checkpoints(checkpoint: Checkpoint | Iterable[Checkpoint] | None) -> list[Checkpoint]:

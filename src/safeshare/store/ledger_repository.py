@@ -35,7 +35,7 @@ from safeshare.store.ledger_tables import ledger_checkpoints, ledger_entries
 
 _t = ledger_entries.c
 _ENTRY_COLUMNS = (
-    _t.log, _t.seq, _t.kind, _t.recorded_at, _t.payload, _t.corrects, _t.leaf_hash, _t.chain_hash
+    _t.log, _t.seq, _t.kind, _t.recorded_at, _t.payload, _t.corrects, _t.leaf_hash, _t.chain_hash, _t.content_hash
 )
 _ADVISORY_LOCK_NAMESPACE = b"safeshare.ledger\x00"
 # Built once: SQLAlchemy spends more time building and keying a statement than running these.
@@ -199,16 +199,19 @@ def _row(entry: LedgerEntry) -> dict:
         "corrects": entry.corrects,
         "leaf_hash": entry.leaf_hash,
         "chain_hash": entry.chain_hash,
+        "content_hash": entry.content_hash,
         "tag": None,
     }
 
 
 def _entry(row) -> LedgerEntry:
-    log, seq, kind, recorded_at, payload, corrects, leaf, chain = row
+    log, seq, kind, recorded_at, payload, corrects, leaf, chain, content = row
     # Some drivers return memoryview for binary columns; hashes must compare as bytes.
     # Anything else (a tampered value) is passed on for verification to report.
     if type(leaf) in _BUFFER_TYPES:
         leaf = bytes(leaf)
     if type(chain) in _BUFFER_TYPES:
         chain = bytes(chain)
-    return LedgerEntry(log, seq, kind, recorded_at, payload, corrects, leaf, chain)
+    if type(content) in _BUFFER_TYPES:
+        content = bytes(content)
+    return LedgerEntry(log, seq, kind, recorded_at, payload, corrects, leaf, chain, content)

@@ -44,7 +44,11 @@ ledger_entries = Table(
     Column("seq", BigInteger, nullable=False, autoincrement=False),
     Column("kind", String(100), nullable=False),
     Column("recorded_at", String(27), nullable=False),
-    Column("payload", Text, nullable=False),
+    # The content, kept beside the entry; the leaf binds its SHA-256 (content_hash), so erasing it (NULL) under a
+    # retention schedule leaves the entry and every checkpoint verifiable. content_hash is NULL only on entries
+    # recorded before content hashing, whose leaf binds the payload itself.
+    Column("payload", Text, nullable=True),
+    Column("content_hash", LargeBinary(32), nullable=True),
     Column("corrects", BigInteger, nullable=True),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("chain_hash", LargeBinary(32), nullable=False),
