@@ -80,7 +80,7 @@ class LedgerService(Service):
         check = _INDEX_CHECKS.get(log)
         if check is not None and report.ok:
             problems.append(check(ledger.iter_entries(log.value), LedgerIndexRepository(uow.connection)))
-        witnesses = tuple(witness_statuses(uow, self.witness_store, log.value, ledger.leaf_hashes(log.value)))
+        witnesses = tuple(witness_statuses(uow, self.witness_store, log.value, lambda: ledger.leaf_hashes(log.value)))
         report = replace(report, witnesses=witnesses)
         found = [p for p in problems if p is not None]
         if found:

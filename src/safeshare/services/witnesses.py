@@ -12,6 +12,7 @@ witness, whether the ledger still agrees with the newest checkpoint each one cos
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from safeshare.domain.errors import Conflict, InvalidInput
 from safeshare.domain.ledgers import Log
@@ -128,10 +129,13 @@ def _signature_lines(checkpoint: Checkpoint) -> list[str]:
     return checkpoint.text[checkpoint.text.rindex("\n\n") + 2 :].splitlines()
 
 
-def witness_statuses(uow: UnitOfWork, store: WitnessStore | None, log: str, leaves: list[bytes]) -> list[WitnessStatus]:
+def witness_statuses(
+    uow: UnitOfWork, store: WitnessStore | None, log: str, stored_leaves: Callable[[], list[bytes]]
+) -> list[WitnessStatus]:
     """For each registered witness, the newest checkpoint of the log it validly cosigned (from the database and the
     witness store), and whether the ledger's stored leaves still make that checkpoint's root."""
     statuses = []
+    leaves: list[bytes] | None = None
     for witness in uow.witnesses.all():
         name, key = parse_cosigner_vkey(witness.verifier_key)
         kept_key = store.witness_key(witness.id) if store else None
@@ -155,6 +159,7 @@ def witness_statuses(uow: UnitOfWork, store: WitnessStore | None, log: str, leav
             statuses.append(WitnessStatus(name, witness.agency_id, None, None, None, "no cosignature"))
             continue
         checkpoint, cosignature = newest
+        leaves = stored_leaves() if leaves is None else leaves  # read once, and only if some witness cosigned
         at = format_timestamp(dt.datetime.fromtimestamp(cosignature.timestamp, dt.UTC))
         if checkpoint.tree_size > len(leaves):
             consistent, detail = False, f"the ledger has only {len(leaves)} entries"
