@@ -64,13 +64,14 @@ def build_entries(count: int) -> list[LedgerEntry]:
             f'{{"case":"C-{n:07d}","decision":"share","reason":"risk of significant harm",'
             f'"subjects":[{n},{n + 1}]}}'
         )
+        content = _sha(payload.encode()).digest()
         data = (
-            f'\x00{{"corrects":null,"kind":"decision.recorded","log":"{LOG}","payload":{payload},'
+            f'\x00{{"content":"{content.hex()}","corrects":null,"kind":"decision.recorded","log":"{LOG}",'
             f'"recorded_at":"{stamp}","seq":{seq}}}'
         ).encode()
         leaf = _sha(data).digest()
         chain = _sha(b"\x02" + chain + leaf).digest()
-        entries.append(LedgerEntry(LOG, seq, "decision.recorded", stamp, payload, None, leaf, chain))
+        entries.append(LedgerEntry(LOG, seq, "decision.recorded", stamp, payload, None, leaf, chain, content))
     sealed = seal_entries(
         LOG, [NewEntry("decision.recorded", _payload(n)) for n in range(1000)],
         after_seq=0, after_chain=GENESIS_CHAIN, recorded_at=RECORDED_AT,
@@ -81,8 +82,8 @@ def build_entries(count: int) -> list[LedgerEntry]:
 
 
 def _hash_inputs(entries: list[LedgerEntry]) -> list[bytes]:
-    """Every byte string a verification hashes: leaves, chain links and tree nodes."""
-    leaf_inputs = [b"\x00" + e.entry_bytes() for e in entries]
+    """Every byte string a verification hashes: contents, leaves, chain links and tree nodes."""
+    leaf_inputs = [e.payload_json.encode() for e in entries] + [b"\x00" + e.entry_bytes() for e in entries]
     chain_inputs, previous = [], GENESIS_CHAIN
     for e in entries:
         chain_inputs.append(b"\x02" + previous + e.leaf_hash)
@@ -117,7 +118,11 @@ def _write_sqlite(path: Path, entries: list[LedgerEntry]) -> None:
     engine.dispose()
     db = sqlite3.connect(path)  # bulk load; the repository is what reads it back
     with db:
-        db.executemany("INSERT INTO ledger_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)", entries)
+        db.executemany(
+            "INSERT INTO ledger_entries (log, seq, kind, recorded_at, payload, corrects, leaf_hash, chain_hash, content_hash)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            entries,
+        )
     db.close()
 
 

@@ -33,6 +33,8 @@ TARGET = 3000.0
 WRITERS = (8, 32)
 TARGET_WRITERS = 32
 RECORDS = int(os.environ.get("SAFESHARE_BENCH_RECORDS", "2400"))
+# Named after the checkout's test prefix, so that two checkouts benchmarking on one server do not drop each other's.
+BENCH_DATABASE = os.environ.get("SAFESHARE_TEST_POSTGRES_PREFIX", "safeshare") + "_bench_recording"
 POSTGRES_URL = os.environ.get("SAFESHARE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -42,24 +44,36 @@ def _fresh_postgres() -> str | None:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text('DROP DATABASE IF EXISTS "safeshare_bench_recording" WITH (FORCE)'))
-            connection.execute(text('CREATE DATABASE "safeshare_bench_recording"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
+            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
     except Exception as error:  # the bench reports a missing server rather than failing
         print(f"  PostgreSQL not reachable, skipped: {type(error).__name__}")
         return None
     finally:
         admin.dispose()
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/safeshare_bench_recording"
+    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
 
 
 def _service_rate(engine: Engine, url: str, writers: int) -> tuple[float, dict]:
-    services = SafeShare.build(engine, Settings(environment=Environment.TEST, secret_key=secrets.token_urlsafe(32), database_url=url))
-    world = build_world(services)
-    submitted = complete_input(world, facts(), Decision.SHARE)
-    actor = world.actor("practitioner_a")
-    services.decisions.record(actor, submitted)  # warm caches
+    with tempfile.TemporaryDirectory() as witness_dir:
+        # As in production: the ledgers are checkpointed into a witness store in the background while recording.
+        settings = Settings(
+            environment=Environment.TEST, secret_key=secrets.token_urlsafe(32), database_url=url, witness_dir=witness_dir
+        )
+        services = SafeShare.build(engine, settings)
+        world = build_world(services)
+        submitted = complete_input(world, facts(), Decision.SHARE)
+        actor = world.actor("practitioner_a")
+        services.decisions.record(actor, submitted)  # warm caches
+        services.ledger.checkpointer.start()
+        try:
+            rate, recorded = _rate_of_writers(writers, lambda: services.decisions.record(actor, submitted))
+        finally:
+            services.ledger.checkpointer.stop()
+        return _checked(services, world, actor, rate, recorded)
 
-    rate, recorded = _rate_of_writers(writers, lambda: services.decisions.record(actor, submitted))
+
+def _checked(services: SafeShare, world, actor, rate: float, recorded: int) -> tuple[float, dict]:
     report = services.ledger.verify(world.actor("ig_lead_a"), Log.DECISIONS)  # the chain held under concurrency
     if not report.ok or report.tree_size != recorded + 1:
         raise AssertionError(f"the decisions ledger does not verify after the run: {report.summary()}")
@@ -95,7 +109,8 @@ def _bare_insert_rate(engine: Engine, payload: dict, count: int) -> float:
         with engine.begin() as connection:
             connection.execute(insert(ledger_entries).values(
                 log=entry.log, seq=entry.seq, kind=entry.kind, recorded_at=entry.recorded_at,
-                payload=entry.payload_json, corrects=None, leaf_hash=entry.leaf_hash, chain_hash=entry.chain_hash,
+                payload=entry.payload_json, content_hash=entry.content_hash, corrects=None, leaf_hash=entry.leaf_hash,
+                chain_hash=entry.chain_hash,
             ))
         chain, seq = entry.chain_hash, entry.seq
     return count / (time.perf_counter() - started)

@@ -99,8 +99,10 @@ def test_production_may_serve_on_any_address():
         ({"secret_key": "changeme"}, "SAFESHARE_SECRET_KEY"),
         ({"secret_key": STRONG}, "SAFESHARE_LEDGER_SIGNING_KEY"),
         ({"secret_key": STRONG, "ledger_signing_key": "k"}, "SAFESHARE_COOKIE_SECURE"),
+        ({"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True}, "SAFESHARE_WITNESS_DIR"),
         (
-            {"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True, "database_url": "sqlite:///:memory:"},
+            {"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True, "witness_dir": "/w",
+             "database_url": "sqlite:///:memory:"},
             "SAFESHARE_DATABASE_URL",
         ),
     ],
@@ -113,7 +115,7 @@ def test_production_refuses_unsafe_defaults(overrides, message):
 def test_production_accepts_safe_settings():
     settings = Settings(
         environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True,
-        database_url="postgresql://db.internal/safeshare",
+        database_url="postgresql://db.internal/safeshare", witness_dir="/srv/safeshare-witness",
     )
     assert settings.cookie_secure
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from starlette.responses import Response
 from starlette.types import Scope
@@ -25,7 +28,21 @@ def create_app(settings: Settings | None = None, services: SafeShare | None = No
         check_reachable(engine)
         services = SafeShare.build(engine, settings)
     services.context.load_guidance()  # a bad guidance or overlay file stops start-up here (GuidanceError)
+
+    @asynccontextmanager
+    async def checkpointing(_app: FastAPI) -> AsyncIterator[None]:
+        """While serving, checkpoint the ledgers into the witness store in the background (when one is configured)."""
+        checkpointer = services.ledger.checkpointer
+        if checkpointer is not None:
+            checkpointer.start()
+        try:
+            yield
+        finally:
+            if checkpointer is not None:
+                checkpointer.stop()
+
     app = FastAPI(
+        lifespan=checkpointing,
         title="SafeShare",
         version=__version__,
         description="Guided, recorded, need-to-know information sharing for safeguarding children.",

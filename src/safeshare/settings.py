@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     ledger_signing_key: SecretStr | None = Field(
         default=None, description="Base64 of a 32-byte Ed25519 seed that signs ledger checkpoints."
     )
+    # Signed checkpoints of every ledger, written to a directory outside the database (store/witness_store.py)
+    # whenever a log has grown by `checkpoint_every_entries`, or `checkpoint_every_minutes` after it last grew.
+    witness_dir: Path | None = None
+    checkpoint_every_entries: int = Field(default=1000, ge=1, le=1_000_000)
+    checkpoint_every_minutes: int = Field(default=1, ge=1, le=1440)
     cookie_secure: bool = False
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=10, ge=1)
@@ -95,6 +100,8 @@ class Settings(BaseSettings):
             problems.append(f"SAFESHARE_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters")
         if self.ledger_signing_key is None:
             problems.append("SAFESHARE_LEDGER_SIGNING_KEY must be set (see 'safeshare ledger keygen')")
+        if self.witness_dir is None:
+            problems.append("SAFESHARE_WITNESS_DIR must be set: ledger checkpoints are kept outside the database")
         if not self.cookie_secure:
             problems.append("SAFESHARE_COOKIE_SECURE must be true: production is served over TLS")
         if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:

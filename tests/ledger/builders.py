@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from safeshare.ledger import Checkpoint, LedgerEntry, NewEntry, seal_entries, sign_checkpoint, tree_root
-from safeshare.ledger.encoding import format_timestamp, parse_timestamp
+from safeshare.ledger.encoding import content_hash, format_timestamp, parse_timestamp
 from safeshare.ledger.entry import GENESIS_CHAIN, chain_hash
 from safeshare.ledger.merkle import leaf_hash
 
@@ -41,6 +41,8 @@ def reseal(entries: list[LedgerEntry], start_index: int) -> list[LedgerEntry]:
     out = list(entries[:start_index])
     chain = out[-1].chain_hash if out else GENESIS_CHAIN
     for e in entries[start_index:]:
+        if e.content_hash is not None and e.payload_json is not None:
+            e = e._replace(content_hash=content_hash(e.payload_json))
         leaf = leaf_hash(e.entry_bytes())
         chain = chain_hash(chain, leaf)
         out.append(e._replace(leaf_hash=leaf, chain_hash=chain))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -12,9 +13,11 @@ from safeshare.ledger.encoding import (
     canonical_json,
     check_kind,
     check_log_name,
+    content_hash,
     entry_bytes,
     format_timestamp,
     is_canonical_timestamp,
+    legacy_entry_bytes,
     parse_timestamp,
 )
 
@@ -91,14 +94,16 @@ def test_kinds_are_restricted(kind):
         check_kind(kind)
 
 
-def test_entry_bytes_are_the_canonical_json_of_the_entry():
-    payload = {"case": "C-1", "ü": [1, None]}
-    data = entry_bytes("decisions", 7, "decision.corrected", "2025-01-02T03:04:05.000006Z", canonical_json(payload), 3)
+def test_entry_bytes_are_the_canonical_json_of_the_entry_with_the_hash_of_its_content():
+    payload = canonical_json({"case": "C-1", "ü": [1, None]})
+    content = content_hash(payload)
+    assert content == hashlib.sha256(payload.encode("utf-8")).digest()
+    data = entry_bytes("decisions", 7, "decision.corrected", "2025-01-02T03:04:05.000006Z", content, 3)
     expected = {
+        "content": content.hex(),
         "corrects": 3,
         "kind": "decision.corrected",
         "log": "decisions",
-        "payload": payload,
         "recorded_at": "2025-01-02T03:04:05.000006Z",
         "seq": 7,
     }
@@ -107,6 +112,14 @@ def test_entry_bytes_are_the_canonical_json_of_the_entry():
 
 
 def test_entry_bytes_write_null_when_nothing_is_corrected():
-    data = entry_bytes("access", 1, "subject.view", "2025-01-02T03:04:05.000006Z", "{}", None)
-    assert data == b'{"corrects":null,"kind":"subject.view","log":"access","payload":{},"recorded_at":"2025-01-02T03:04:05.000006Z","seq":1}'
+    data = entry_bytes("access", 1, "subject.view", "2025-01-02T03:04:05.000006Z", bytes(32), None)
+    assert data == (
+        b'{"content":"' + b"0" * 64 + b'","corrects":null,"kind":"subject.view","log":"access",'
+        b'"recorded_at":"2025-01-02T03:04:05.000006Z","seq":1}'
+    )
     assert ENTRY_TEMPLATE.count("%") == 6
+
+
+def test_entries_recorded_before_content_hashing_bind_the_payload_itself():
+    data = legacy_entry_bytes("access", 1, "subject.view", "2025-01-02T03:04:05.000006Z", "{}", None)
+    assert data == b'{"corrects":null,"kind":"subject.view","log":"access","payload":{},"recorded_at":"2025-01-02T03:04:05.000006Z","seq":1}'

@@ -43,14 +43,16 @@ def test_an_export_verifies_offline_against_the_expected_key(exported):
 
 
 def test_the_export_format_can_be_checked_without_this_code(exported):
-    # An auditor's own tool: slice out the entry bytes, hash, chain, compare.
+    # An auditor's own tool: slice out the entry bytes and the content, hash, chain, compare.
     chain = bytes(32)
     for seq, line in enumerate(exported[0].read_bytes().splitlines(keepends=True), start=1):
         record = json.loads(line)
-        entry_bytes = line[89:-81]
+        entry_at = line.rindex(b',"entry":{') + len(b',"entry":')
+        entry_bytes, content = line[entry_at:-81], line[len(b'{"chain_hash":"') + 64 + len(b'","content":') : entry_at - 9]
         leaf = hashlib.sha256(b"\x00" + entry_bytes).digest()
         chain = hashlib.sha256(b"\x02" + chain + leaf).digest()
-        assert json.loads(entry_bytes) == record["entry"]
+        assert json.loads(entry_bytes) == record["entry"] and json.loads(content) == record["content"]
+        assert hashlib.sha256(content).hexdigest() == record["entry"]["content"]
         assert record["entry"]["seq"] == seq
         assert (leaf.hex(), chain.hex()) == (record["leaf_hash"], record["chain_hash"])
 
@@ -143,3 +145,12 @@ def test_read_export_names_the_malformed_line(tmp_path):
     path.write_bytes(export_bytes(LOG[:3]) + b"{}\n")
     with pytest.raises(ExportFormatError, match="line 4"):
         list(read_export(path))
+
+
+def test_an_export_carries_erased_entries_without_content_and_still_verifies(tmp_path):
+    erased = [e._replace(payload_json=None) if e.seq == 5 else e for e in LOG]
+    export_log(erased, tmp_path / "x.jsonl")
+    assert b'"content":null' in (tmp_path / "x.jsonl").read_bytes().splitlines()[4]
+    assert list(read_export(tmp_path / "x.jsonl")) == erased
+    report = verify_export(tmp_path / "x.jsonl", None)
+    assert report.ok and report.erased == (5,)

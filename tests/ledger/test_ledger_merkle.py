@@ -212,3 +212,29 @@ def test_proof_generation_refuses_impossible_requests():
         TREE_64.consistency_proof(9, 8)
     with pytest.raises(ValueError):
         TREE_64.root(65)
+
+
+def test_a_compact_range_extends_the_tree_and_proves_consistency_without_the_earlier_leaves():
+    from safeshare.ledger.merkle import CompactRange
+
+    leaves = [leaf_hash(bytes([i])) for i in range(40)]
+    tree = MerkleTree(leaves)
+    for old in range(0, 41):
+        kept = CompactRange.of(leaves[:old])
+        assert kept.root() == tree.root(old)
+        assert len(kept.nodes) == bin(old).count("1")  # one node per perfect subtree, not one per leaf
+        for new in range(old, 41):
+            extended, root, proof = kept.extended(leaves[old:new])
+            assert root == tree.root(new) and extended.root() == root and extended.size == new
+            if 0 < old < new:
+                assert proof == tree.consistency_proof(old, new)
+                assert verify_consistency(old, tree.root(old), new, root, proof)
+            else:
+                assert proof == []
+
+
+def test_a_compact_range_needs_exactly_its_nodes():
+    from safeshare.ledger.merkle import CompactRange
+
+    with pytest.raises(ValueError, match="perfect subtrees"):
+        CompactRange(5, [EMPTY_ROOT])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from safeshare.ledger import EMPTY_ROOT, NewEntry, seal_entries, tree_root, verify_entries
 from safeshare.ledger import scan, verify
 from safeshare.ledger.encoding import entry_bytes
-from safeshare.ledger.entry import GENESIS_CHAIN
+from safeshare.ledger.entry import GENESIS_CHAIN, chain_hash
 from safeshare.ledger.merkle import leaf_hash
 from tests.ledger.builders import (
     SIGNING_KEY,
@@ -70,7 +72,8 @@ def _tampered(index, **changes):
         (_tampered(8, seq=10), 9, "expected seq 9"),
         (_tampered(8, log="access"), 9, "belongs to log"),
         (_tampered(2, kind="Not A Kind"), 3, "invalid kind"),
-        (_tampered(2, payload_json=None), 3, "content"),
+        (_tampered(2, content_hash=None), 3, "no content hash"),
+        (_tampered(2, content_hash=flip_byte(LOG[2].content_hash)), 3, "content"),
         (_tampered(3, leaf_hash="not bytes"), 4, "leaf hash"),
         (LOG[:11] + LOG[12:], 12, "expected seq 12"),
         (LOG[:5] + [LOG[20]] + LOG[5:], 6, "expected seq 6"),
@@ -143,13 +146,24 @@ def test_the_hot_path_builds_exactly_the_documented_entry_bytes():
         "access", [NewEntry("x.y-z_1", {"q": "\"\\ü\n"}), NewEntry("k", {}, 1)],
         after_seq=0, after_chain=GENESIS_CHAIN, recorded_at=START,
     )
+    content = hashlib.sha256(b'{"q":"\\"\\\\\xc3\xbc\\n"}').digest()
+    assert odd[0].content_hash == content
     assert odd[0].entry_bytes() == (
+        b'{"content":"' + content.hex().encode() + b'","corrects":null,"kind":"x.y-z_1","log":"access",'
+        b'"recorded_at":"2025-06-01T09:00:00.000000Z","seq":1}'
+    )
+    assert odd[1].entry_bytes() == entry_bytes("access", 2, "k", "2025-06-01T09:00:00.000000Z", hashlib.sha256(b"{}").digest(), 1)
+    assert verify_entries(odd).ok
+    assert not verify_entries([odd[0], odd[1]._replace(leaf_hash=leaf_hash(odd[1].entry_bytes() + b" "))]).ok
+    # and entries recorded before content hashing, whose leaves bind the payload itself
+    legacy = [e._replace(content_hash=None) for e in odd]
+    legacy = [legacy[0]._replace(leaf_hash=leaf_hash(legacy[0].entry_bytes()))]
+    legacy[0] = legacy[0]._replace(chain_hash=chain_hash(GENESIS_CHAIN, legacy[0].leaf_hash))
+    assert legacy[0].entry_bytes() == (
         b'{"corrects":null,"kind":"x.y-z_1","log":"access","payload":{"q":"\\"\\\\\xc3\xbc\\n"},'
         b'"recorded_at":"2025-06-01T09:00:00.000000Z","seq":1}'
     )
-    assert odd[1].entry_bytes() == entry_bytes("access", 2, "k", "2025-06-01T09:00:00.000000Z", "{}", 1)
-    assert verify_entries(odd).ok
-    assert not verify_entries([odd[0], odd[1]._replace(leaf_hash=leaf_hash(odd[1].entry_bytes() + b" "))]).ok
+    assert verify_entries(legacy).ok
 
 
 @pytest.fixture
@@ -188,3 +202,24 @@ def test_two_processes_catch_a_rewrite_in_the_second_half(two_processes):
     report = verify_entries(reseal(edited, 4000), BIG_CHECKPOINTS, PUBLIC)
     assert two_processes == [1]
     assert report.bad_range == (3334, 5000)
+
+
+def test_erased_content_leaves_the_entry_and_its_checkpoint_verifying():
+    signed = checkpoint_for(LOG)
+    erased = [e._replace(payload_json=None) if e.seq in (3, 17) else e for e in LOG]
+    report = verify_entries(erased, signed, SIGNING_KEY.public_key())
+    assert report.ok and report.erased == (3, 17), report.summary()
+    assert "2 entries have had their content erased (first seq 3)" in report.summary()
+    changed = [e._replace(payload_json=e.payload_json.replace("C-4", "C-5")) if e.seq == 4 else e for e in erased]
+    assert verify_entries(changed, signed, SIGNING_KEY.public_key()).first_bad_seq == 4  # what is kept is still checked
+
+
+def test_the_content_of_an_entry_recorded_before_content_hashing_cannot_be_erased():
+    legacy = []
+    for e in LOG[:3]:
+        e = e._replace(content_hash=None)
+        e = e._replace(leaf_hash=leaf_hash(e.entry_bytes()))
+        legacy.append(e._replace(chain_hash=chain_hash(legacy[-1].chain_hash if legacy else GENESIS_CHAIN, e.leaf_hash)))
+    assert verify_entries(legacy).ok
+    report = verify_entries([legacy[0], legacy[1]._replace(payload_json=None), legacy[2]])
+    assert report.first_bad_seq == 2 and "before content hashing" in report.problem

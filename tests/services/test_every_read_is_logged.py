@@ -120,6 +120,10 @@ NOT_READS: dict[str, str] = {
     "SubjectService.relate": WRITE,
     "LedgerService.verify": "hashes, counts and the first bad entry's number; no payloads",
     "LedgerService.checkpoint": "a signed tree head; no payloads",
+    "LedgerService.witness_store_archive": "checkpoints, leaf and chain hashes, proofs and cosignatures; no payloads",
+    "WitnessService.register": "an agency's witness public key",
+    "WitnessService.offer": "a signed tree head and a consistency proof; no payloads",
+    "WitnessService.cosign": "a cosignature of a tree head; no payloads",
     **{f"DirectoryService.{name}": DIRECTORY for name in (
         "add_agency", "add_person", "change_agency", "change_person", "get_agency", "get_contact", "get_person",
         "list_agencies", "list_contacts", "list_people", "name_governance_roles", "set_disabled", "set_password",

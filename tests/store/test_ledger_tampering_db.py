@@ -185,7 +185,8 @@ def attacks(draw, entries, forbids_nul=False):
         source = draw(st.integers(1, SIZE))
         shift = "UPDATE ledger_entries SET seq = seq + ? WHERE log = 'decisions' AND seq >= ?"
         copy = (
-            "INSERT INTO ledger_entries SELECT log, ?, kind, recorded_at, payload, corrects, leaf_hash, chain_hash"
+            "INSERT INTO ledger_entries (log, seq, kind, recorded_at, payload, content_hash, corrects, leaf_hash, chain_hash, tag)"
+            " SELECT log, ?, kind, recorded_at, payload, content_hash, corrects, leaf_hash, chain_hash, tag"
             " FROM ledger_entries WHERE log = 'decisions' AND seq = ?"
         )
         # Shift out of the way and back, so the primary key never sees a duplicate.
@@ -224,8 +225,8 @@ def test_a_rewrite_with_recomputed_hashes_is_caught_by_checkpoints_kept_elsewher
     edited[6] = edited[6]._replace(payload_json=edited[6].payload_json.replace('"C-7"', '"C-0"'))
     forged = reseal(edited, 6)
     stored = target.attacked([
-        ("UPDATE ledger_entries SET payload = ?, leaf_hash = ?, chain_hash = ?" + WHERE,
-         (e.payload_json, e.leaf_hash, e.chain_hash, e.seq))
+        ("UPDATE ledger_entries SET payload = ?, content_hash = ?, leaf_hash = ?, chain_hash = ?" + WHERE,
+         (e.payload_json, e.content_hash, e.leaf_hash, e.chain_hash, e.seq))
         for e in forged[6:]
     ])
     assert verify_entries(stored).ok  # consistent with itself

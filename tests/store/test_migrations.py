@@ -129,5 +129,49 @@ def test_consent_reviews_move_between_the_list_and_their_own_rows_both_ways(tmp_
         assert [r["confirmed_with"] for r in listed] == ["Mother", "Father"]
         upgrade(engine)  # and out again, from the ledger
         assert consents.get(actor, k) == before and [r.confirmed_with for r in before.reviews] == ["Mother", "Father"]
+
+
+def test_a_ledger_recorded_before_content_hashing_still_verifies_after_the_upgrade(tmp_path, worker_id):
+    """Entries recorded before the upgrade keep leaves that bind their payload, so every checkpoint signed over them
+    stays valid; entries recorded after it bind the hash of their content."""
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    from safeshare.ledger import sign_checkpoint, tree_root, verify_entries
+    from safeshare.ledger.encoding import canonical_json, legacy_entry_bytes
+    from safeshare.ledger.entry import GENESIS_CHAIN, chain_hash
+    from safeshare.ledger.merkle import leaf_hash
+    from safeshare.store.ledger_repository import LedgerRepository
+    from tests.ledger.builders import SIGNING_KEY
+
+    if databases.backend() == "postgresql":
+        engine = make_engine(databases.postgres_database_url(f"{databases.POSTGRES_DATABASE_PREFIX}_migrations_{worker_id}"))
+    else:
+        engine = make_engine(databases.sqlite_url(tmp_path))
+    try:
+        upgrade(engine, "3b6799d07080")  # the revision before content hashing
+        chain, leaves = GENESIS_CHAIN, []
+        with engine.begin() as connection:
+            for seq in (1, 2):
+                payload = canonical_json({"n": seq})
+                leaf = leaf_hash(legacy_entry_bytes("decisions", seq, "decision.recorded", "2025-06-01T09:00:00.000000Z", payload, None))
+                chain = chain_hash(chain, leaf)
+                leaves.append(leaf)
+                connection.execute(text(
+                    "INSERT INTO ledger_entries (log, seq, kind, recorded_at, payload, corrects, leaf_hash, chain_hash)"
+                    " VALUES ('decisions', :seq, 'decision.recorded', '2025-06-01T09:00:00.000000Z', :payload, NULL, :leaf, :chain)"
+                ), {"seq": seq, "payload": payload, "leaf": leaf, "chain": chain})
+        signed_before = sign_checkpoint("decisions", 2, tree_root(leaves), SIGNING_KEY)
+        upgrade(engine)
+        with engine.begin() as connection:
+            ledger = LedgerRepository(connection)
+            ledger.append("decisions", "decision.recorded", {"n": 3})
+            stored = list(ledger.iter_entries("decisions"))
+        assert [e.content_hash is None for e in stored] == [True, True, False]
+        report = verify_entries(stored, signed_before, SIGNING_KEY.public_key())
+        assert report.ok and report.tree_size == 3, report.summary()
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text("UPDATE ledger_entries SET payload = NULL"))  # the rebuilt table is protected again
     finally:
         engine.dispose()

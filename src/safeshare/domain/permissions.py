@@ -32,6 +32,8 @@ class Permission(StrEnum):
     OVERSIGHT_READ = "oversight:read"
     LEDGER_VERIFY = "ledger:verify"
     LEDGER_EXPORT = "ledger:export"  # a whole log, every agency's records in it: the partnership auditor's only
+    LEDGER_WITNESS_STORE = "ledger:witness-store"  # the checkpoints kept outside the database, to keep elsewhere
+    LEDGER_WITNESS = "ledger:witness"  # an agency's witness: register its key, fetch checkpoints, cosign them
     PARTNERSHIP_AUDIT = "partnership:audit"
 
 
@@ -71,11 +73,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Conflicts over consent (child and parent, or two parents) go to the safeguarding lead (004 Appendix 1 q4).
     Role.DESIGNATED_SAFEGUARDING_LEAD: _CASEWORK | {Permission.OVERSIGHT_READ, Permission.CONSENT_CONFLICTS},
     Role.MANAGER: _CASEWORK | {Permission.OVERSIGHT_READ},
-    Role.INFORMATION_GOVERNANCE_LEAD: _GOVERNANCE,
+    # The agency's governance lead witnesses the ledger for the agency (docs/SECURITY.md, the ledger).
+    Role.INFORMATION_GOVERNANCE_LEAD: _GOVERNANCE | {Permission.LEDGER_WITNESS},
     Role.CALDICOTT_GUARDIAN: _GOVERNANCE,
     Role.SIRO: _GOVERNANCE,
     Role.PARTNERSHIP_AUDITOR: frozenset(
-        {Permission.AGENCIES_READ, Permission.PARTNERSHIP_AUDIT, Permission.LEDGER_VERIFY, Permission.LEDGER_EXPORT}
+        {
+            Permission.AGENCIES_READ, Permission.PARTNERSHIP_AUDIT, Permission.LEDGER_VERIFY, Permission.LEDGER_EXPORT,
+            Permission.LEDGER_WITNESS_STORE,
+        }
     ),
     Role.SYSTEM_ADMINISTRATOR: frozenset(
         {Permission.AGENCIES_READ, Permission.AGENCIES_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_MANAGE}

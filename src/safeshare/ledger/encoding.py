@@ -20,18 +20,27 @@ Timestamps
     (27 characters, so text order is time order).
 
 Entry bytes (the RFC 9162 leaf input)
-    The canonical JSON of ``{"corrects", "kind", "log", "payload", "recorded_at", "seq"}``::
+    The canonical JSON of ``{"content", "corrects", "kind", "log", "recorded_at", "seq"}``::
 
-        {"corrects":null,"kind":"decision.recorded","log":"decisions","payload":{...},
+        {"content":"<64 hex>","corrects":null,"kind":"decision.recorded","log":"decisions",
          "recorded_at":"2025-01-02T03:04:05.000006Z","seq":1}
 
-    (on one line). ``corrects`` is ``null`` or the seq of an earlier entry in the same log.
+    (on one line), where ``content`` is the SHA-256 of the payload's canonical JSON (UTF-8).
+    The leaf binds the hash of the content, not the content: the payload is kept beside the
+    entry and checked against the hash, so it can be erased (under a retention schedule)
+    while the entry's place, kind, time and hashes, and every checkpoint over it, still
+    verify. ``corrects`` is ``null`` or the seq of an earlier entry in the same log.
     Log names and kinds are restricted to ``[a-z0-9._-]`` so they never need escaping,
     which lets the bytes be assembled with one template instead of a JSON encoder.
+
+    Entries recorded before content hashing (``content_hash`` absent) bind the payload
+    itself, as ``{"corrects", "kind", "log", "payload", "recorded_at", "seq"}``
+    (``LEGACY_ENTRY_TEMPLATE``); their content cannot be erased.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import UTC, datetime
@@ -40,9 +49,11 @@ LOG_NAME_PATTERN = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 KIND_PATTERN = re.compile(r"[a-z][a-z0-9_.-]{0,99}")
 TIMESTAMP_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 
-#: Entry bytes before UTF-8 encoding: corrects ("null" or digits), kind, log, payload JSON,
+#: Entry bytes before UTF-8 encoding: content hash (hex), corrects ("null" or digits), kind, log,
 #: recorded_at, seq. Keys are already in sorted order.
-ENTRY_TEMPLATE = '{"corrects":%s,"kind":"%s","log":"%s","payload":%s,"recorded_at":"%s","seq":%d}'
+ENTRY_TEMPLATE = '{"content":"%s","corrects":%s,"kind":"%s","log":"%s","recorded_at":"%s","seq":%d}'
+#: Entries recorded before content hashing: corrects, kind, log, payload JSON, recorded_at, seq.
+LEGACY_ENTRY_TEMPLATE = '{"corrects":%s,"kind":"%s","log":"%s","payload":%s,"recorded_at":"%s","seq":%d}'
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
@@ -185,9 +196,22 @@ def check_kind(kind: object) -> str:
     return kind
 
 
+def content_hash(payload_json: str) -> bytes:
+    """SHA-256 of the payload's canonical JSON: what an entry's leaf binds."""
+    return hashlib.sha256(payload_json.encode()).digest()
+
+
 def entry_bytes(
+    log: str, seq: int, kind: str, recorded_at: str, content: bytes, corrects: int | None
+) -> bytes:
+    """The exact bytes an entry contributes to its leaf hash (``content`` is its content hash)."""
+    corrects_text = "null" if corrects is None else "%d" % corrects
+    return (ENTRY_TEMPLATE % (content.hex(), corrects_text, kind, log, recorded_at, seq)).encode()
+
+
+def legacy_entry_bytes(
     log: str, seq: int, kind: str, recorded_at: str, payload_json: str, corrects: int | None
 ) -> bytes:
-    """The exact bytes an entry contributes to its leaf hash."""
+    """The leaf input of an entry recorded before content hashing, which binds the payload itself."""
     corrects_text = "null" if corrects is None else "%d" % corrects
-    return (ENTRY_TEMPLATE % (corrects_text, kind, log, payload_json, recorded_at, seq)).encode()
+    return (LEGACY_ENTRY_TEMPLATE % (corrects_text, kind, log, payload_json, recorded_at, seq)).encode()

@@ -4,7 +4,8 @@ Each entry stores two hashes so a verifier can name the first damaged entry:
 
 * ``leaf_hash  = SHA-256(0x00 || entry bytes)`` — the RFC 9162 leaf (see ``encoding``);
   the entry bytes include ``log`` and ``seq``, so a moved or renumbered entry no longer
-  matches its own leaf hash.
+  matches its own leaf hash, and the SHA-256 of the payload (``content_hash``), so the
+  payload kept beside the entry is checked against it and may be erased.
 * ``chain_hash = SHA-256(0x02 || previous chain_hash || leaf_hash)`` with 32 zero bytes
   before seq 1 — each entry commits to everything before it, so a deleted, inserted or
   reordered entry breaks the chain exactly where it happened. The 0x02 prefix keeps chain
@@ -24,7 +25,9 @@ from safeshare.ledger.encoding import (
     canonical_json,
     check_kind,
     check_log_name,
+    content_hash,
     entry_bytes,
+    legacy_entry_bytes,
     format_timestamp,
     parse_timestamp,
 )
@@ -41,13 +44,16 @@ class LedgerEntry(NamedTuple):
     seq: int
     kind: str
     recorded_at: str  # canonical UTC text, exactly as hashed
-    payload_json: str  # canonical JSON text, exactly as hashed
+    payload_json: str | None  # canonical JSON text, exactly as hashed; None once erased
     corrects: int | None
     leaf_hash: bytes
     chain_hash: bytes
+    content_hash: bytes | None = None  # None only on entries recorded before content hashing
 
     @property
     def payload(self) -> dict:
+        if self.payload_json is None:
+            raise ValueError(f"the content of entry {self.seq} of the {self.log} log was erased")
         return json.loads(self.payload_json)
 
     @property
@@ -55,9 +61,9 @@ class LedgerEntry(NamedTuple):
         return parse_timestamp(self.recorded_at)
 
     def entry_bytes(self) -> bytes:
-        return entry_bytes(
-            self.log, self.seq, self.kind, self.recorded_at, self.payload_json, self.corrects
-        )
+        if self.content_hash is None:
+            return legacy_entry_bytes(self.log, self.seq, self.kind, self.recorded_at, self.payload_json, self.corrects)
+        return entry_bytes(self.log, self.seq, self.kind, self.recorded_at, self.content_hash, self.corrects)
 
 
 class NewEntry(NamedTuple):
@@ -97,7 +103,8 @@ def seal_entries(
                 f"corrects must be the seq of an earlier entry (1..{seq - 1}), got {corrects!r}"
             )
         payload_json = canonical_json(payload)
-        leaf = leaf_hash(entry_bytes(log, seq, kind, stamp, payload_json, corrects))
+        content = content_hash(payload_json)
+        leaf = leaf_hash(entry_bytes(log, seq, kind, stamp, content, corrects))
         chain = chain_hash(chain, leaf)
-        sealed.append(LedgerEntry(log, seq, kind, stamp, payload_json, corrects, leaf, chain))
+        sealed.append(LedgerEntry(log, seq, kind, stamp, payload_json, corrects, leaf, chain, content))
     return sealed

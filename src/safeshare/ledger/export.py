@@ -4,13 +4,19 @@ the public key.
 Export format: UTF-8 JSON Lines, one entry per line in seq order from seq 1, each line
 exactly (no spaces, ``\\n`` after every line)::
 
-    {"chain_hash":"<64 hex>","entry":<entry bytes>,"leaf_hash":"<64 hex>"}
+    {"chain_hash":"<64 hex>","content":<payload, or null if erased>,"entry":<entry bytes>,"leaf_hash":"<64 hex>"}
 
-where ``<entry bytes>`` are the exact bytes that were hashed (see ``encoding``), so in any
-language ``leaf_hash = SHA-256(0x00 || line[89:-81])`` (line including its newline), and
-``chain_hash = SHA-256(0x02 || previous chain_hash || leaf_hash)`` from 32 zero bytes. The
-Merkle root over the leaf hashes (RFC 9162) must equal the checkpoint's root hash for the
-checkpoint's tree size.
+where ``<entry bytes>`` are the exact bytes that were hashed (see ``encoding``): in any
+language, they run from after the line's last ``,"entry":`` to before its last 81 bytes
+(``,"leaf_hash":"<64 hex>"}`` and a newline), and ``leaf_hash = SHA-256(0x00 || entry bytes)``;
+the content's bytes (from byte 93 to that ``,"entry":``) have ``SHA-256(content) = entry.content``
+unless the content was erased, and ``chain_hash = SHA-256(0x02 || previous chain_hash || leaf_hash)``
+from 32 zero bytes. The Merkle root over the leaf hashes (RFC 9162) must equal the
+checkpoint's root hash for the checkpoint's tree size.
+
+An entry recorded before content hashing is exported as
+``{"chain_hash":"<64 hex>","entry":<legacy entry bytes>,"leaf_hash":"<64 hex>"}``: its entry
+bytes hold the payload itself, so ``leaf_hash = SHA-256(0x00 || line[89:-81])``.
 """
 
 from __future__ import annotations
@@ -33,12 +39,18 @@ from safeshare.ledger.checkpoint import (
     sign_checkpoint,
     write_checkpoint,
 )
-from safeshare.ledger.encoding import ENTRY_TEMPLATE
+from safeshare.ledger.encoding import ENTRY_TEMPLATE, LEGACY_ENTRY_TEMPLATE
 from safeshare.ledger.entry import LedgerEntry
 from safeshare.ledger.verify import PublicKeyLike, VerificationReport, verify_entries
 
-EXPORT_LINE_TEMPLATE = '{"chain_hash":"%s","entry":' + ENTRY_TEMPLATE + ',"leaf_hash":"%s"}\n'
+EXPORT_LINE_TEMPLATE = '{"chain_hash":"%s","content":%s,"entry":' + ENTRY_TEMPLATE + ',"leaf_hash":"%s"}\n'
+LEGACY_EXPORT_LINE_TEMPLATE = '{"chain_hash":"%s","entry":' + LEGACY_ENTRY_TEMPLATE + ',"leaf_hash":"%s"}\n'
 _LINE = re.compile(
+    r'\{"chain_hash":"([0-9a-f]{64})","content":(null|\{.*\}),"entry":\{"content":"([0-9a-f]{64})",'
+    r'"corrects":(null|[1-9][0-9]{0,17}),"kind":"([a-z][a-z0-9_.-]{0,99})","log":"([a-z][a-z0-9_-]{0,63})",'
+    r'"recorded_at":"([0-9T:.Z-]{27})","seq":([1-9][0-9]{0,17})\},"leaf_hash":"([0-9a-f]{64})"\}\n'
+)
+_LEGACY_LINE = re.compile(
     r'\{"chain_hash":"([0-9a-f]{64})","entry":\{"corrects":(null|[1-9][0-9]{0,17}),'
     r'"kind":"([a-z][a-z0-9_.-]{0,99})","log":"([a-z][a-z0-9_-]{0,63})","payload":(\{.*\}),'
     r'"recorded_at":"([0-9T:.Z-]{27})","seq":([1-9][0-9]{0,17})\},"leaf_hash":"([0-9a-f]{64})"\}\n'
@@ -53,12 +65,14 @@ class LedgerIntegrityError(Exception):
 
 
 def export_line(entry: LedgerEntry) -> bytes:
-    log, seq, kind, recorded_at, payload, corrects, leaf, chain = entry
+    log, seq, kind, recorded_at, payload, corrects, leaf, chain, content = entry
     corrects_text = "null" if corrects is None else corrects
-    return (
-        EXPORT_LINE_TEMPLATE
-        % (chain.hex(), corrects_text, kind, log, payload, recorded_at, seq, leaf.hex())
-    ).encode()
+    if content is None:
+        line = LEGACY_EXPORT_LINE_TEMPLATE % (chain.hex(), corrects_text, kind, log, payload, recorded_at, seq, leaf.hex())
+    else:
+        shown = "null" if payload is None else payload
+        line = EXPORT_LINE_TEMPLATE % (chain.hex(), shown, content.hex(), corrects_text, kind, log, recorded_at, seq, leaf.hex())
+    return line.encode()
 
 
 def export_log(entries: Iterable[LedgerEntry], destination: str | PathLike | BinaryIO) -> int:
@@ -95,16 +109,21 @@ def read_export(source: str | PathLike | BinaryIO) -> Iterator[LedgerEntry]:
         with open(source, "rb") as handle:
             yield from read_export(handle)
         return
-    match = _LINE.fullmatch
+    match, legacy = _LINE.fullmatch, _LEGACY_LINE.fullmatch
     for number, raw in enumerate(source, start=1):
         try:
             line = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise ExportFormatError(number, "not UTF-8") from None
         m = match(line)
-        if m is None:
+        if m is not None:
+            chain, payload, content, corrects, kind, log, recorded_at, seq, leaf = m.groups()
+            payload = None if payload == "null" else payload
+        elif (m := legacy(line)) is not None:
+            chain, corrects, kind, log, payload, recorded_at, seq, leaf = m.groups()
+            content = None
+        else:
             raise ExportFormatError(number, "not a well-formed export line")
-        chain, corrects, kind, log, payload, recorded_at, seq, leaf = m.groups()
         yield LedgerEntry(
             log,
             int(seq),
@@ -114,6 +133,7 @@ def read_export(source: str | PathLike | BinaryIO) -> Iterator[LedgerEntry]:
             None if corrects == "null" else int(corrects),
             bytes.fromhex(leaf),
             bytes.fromhex(chain),
+            None if content is None else bytes.fromhex(content),
         )
 
 

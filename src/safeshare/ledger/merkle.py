@@ -199,3 +199,72 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     return fr == old_root and sr == new_root and sn == 0
+
+
+class CompactRange:
+    """The roots of the perfect subtrees that make up ``D[0:size]``, largest first: all it takes to
+    extend the tree, and to prove the old tree consistent with the new, without the earlier leaves
+    (every node of an RFC 9162 consistency proof that lies in the old tree is one of these)."""
+
+    def __init__(self, size: int = 0, nodes: Sequence[bytes] = ()) -> None:
+        widths = _decomposition(size)
+        if len(widths) != len(nodes):
+            raise ValueError(f"a tree of size {size} has {len(widths)} perfect subtrees, not {len(nodes)}")
+        self.size = size
+        self.nodes = tuple(nodes)
+        self._known: dict[tuple[int, int], bytes] = {}
+        start = 0
+        for width, node in zip(widths, nodes, strict=True):
+            self._known[(start, start + width)] = node
+            start += width
+
+    @classmethod
+    def of(cls, leaf_hashes: Sequence[bytes]) -> CompactRange:
+        return cls().extended(leaf_hashes)[0]
+
+    def root(self) -> bytes:
+        return self._root_of(0, self.size, ()) if self.size else EMPTY_ROOT
+
+    def extended(self, new_leaves: Sequence[bytes]) -> tuple[CompactRange, bytes, list[bytes]]:
+        """The range after appending ``new_leaves``, its root, and PROOF(size, D[new size])
+        (empty when this tree was empty or nothing was added)."""
+        new_size = self.size + len(new_leaves)
+        start, nodes = 0, []
+        for width in _decomposition(new_size):
+            nodes.append(self._root_of(start, start + width, new_leaves))
+            start += width
+        root = self._root_of(0, new_size, new_leaves) if new_size else EMPTY_ROOT
+        proof = self._consistency(new_size, new_leaves) if 0 < self.size < new_size else []
+        return CompactRange(new_size, nodes), root, proof
+
+    def _root_of(self, start: int, end: int, new_leaves: Sequence[bytes]) -> bytes:
+        if start >= self.size:
+            return tree_root(new_leaves[start - self.size : end - self.size])
+        known = self._known.get((start, end))
+        if known is not None:
+            return known
+        if end - start <= 1:  # an earlier leaf that no kept node covers
+            raise ValueError(f"the subtree {start}..{end} is not in the compact range")
+        k = _split(end - start)
+        return node_hash(self._root_of(start, start + k, new_leaves), self._root_of(start + k, end, new_leaves))
+
+    def _consistency(self, new_size: int, new_leaves: Sequence[bytes]) -> list[bytes]:
+        proof: list[bytes] = []
+        start, end, m, complete = 0, new_size, self.size, True
+        while m != end - start:
+            k = _split(end - start)
+            if m <= k:
+                proof.append(self._root_of(start + k, end, new_leaves))
+                end = start + k
+            else:
+                proof.append(self._root_of(start, start + k, new_leaves))
+                start, m, complete = start + k, m - k, False
+        if not complete:
+            proof.append(self._root_of(start, end, new_leaves))
+        proof.reverse()
+        return proof
+
+
+def _decomposition(size: int) -> list[int]:
+    """Widths of the perfect subtrees of a tree of ``size`` leaves, left to right (its binary digits)."""
+    return [1 << bit for bit in range(size.bit_length() - 1, -1, -1) if size >> bit & 1]

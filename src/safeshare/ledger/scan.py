@@ -38,10 +38,12 @@ class Scan(NamedTuple):
     cut_roots: dict[int, bytes]  # tree size -> root of its partial last block
     failure: tuple[int, str] | None  # (seq of the first bad entry, what is wrong)
     chain: bytes  # chain hash after the last good entry
+    erased: list[int]  # seqs of good entries whose content was erased
+    hashed_seen: bool  # whether a content-hashed entry was seen (legacy entries may only come before)
 
 
 def scan_chunk(
-    chunk: Iterable[tuple], start: int, log: str, chain: bytes, cuts: Sequence[int]
+    chunk: Iterable[tuple], start: int, log: str, chain: bytes, cuts: Sequence[int], hashed_seen: bool = False
 ) -> Scan:
     """Check entries expected to carry seqs ``start + 1, start + 2, ...``; ``start`` must be
     a multiple of ``BLOCK``."""
@@ -49,11 +51,12 @@ def scan_chunk(
     chain_prefix = CHAIN_PREFIX
     leaves: list[bytes] = []
     keep = leaves.append
+    erased: list[int] = []
     known_kinds: set[str] = set()
     expected = start
     failure = None
     try:
-        for entry_log, seq, kind, recorded_at, payload, corrects, stored_leaf, stored_chain in chunk:
+        for entry_log, seq, kind, recorded_at, payload, corrects, stored_leaf, stored_chain, content in chunk:
             expected += 1
             if seq != expected or entry_log != log or kind not in known_kinds:
                 failure = _position_or_kind_problem(expected, entry_log, seq, kind, log, known_kinds)
@@ -64,12 +67,27 @@ def scan_chunk(
             elif type(corrects) is not int or not 0 < corrects < seq:
                 failure = (expected, f"entry corrects {corrects!r}, which is not an earlier seq")
                 break
-            # Must produce exactly encoding.ENTRY_TEMPLATE with a 0x00 prefix; an f-string is
-            # the fastest way to build it (tests hold the two together).
-            leaf = sha(
-                f'\x00{{"corrects":{corrects},"kind":"{kind}","log":"{log}","payload":{payload},'
-                f'"recorded_at":"{recorded_at}","seq":{seq}}}'.encode()
-            ).digest()
+            if content is not None:
+                hashed_seen = True
+                if payload is None:
+                    erased.append(seq)
+                elif sha(payload.encode()).digest() != content:
+                    failure = (expected, "entry content was altered after it was recorded (it no longer has its content hash)")
+                    break
+                # Must produce exactly encoding.ENTRY_TEMPLATE with a 0x00 prefix; an f-string is
+                # the fastest way to build it (tests hold the two together).
+                leaf = sha(
+                    f'\x00{{"content":"{content.hex()}","corrects":{corrects},"kind":"{kind}","log":"{log}",'
+                    f'"recorded_at":"{recorded_at}","seq":{seq}}}'.encode()
+                ).digest()
+            else:
+                failure = _legacy_problem(expected, payload, hashed_seen)
+                if failure is not None:
+                    break
+                leaf = sha(  # encoding.LEGACY_ENTRY_TEMPLATE
+                    f'\x00{{"corrects":{corrects},"kind":"{kind}","log":"{log}","payload":{payload},'
+                    f'"recorded_at":"{recorded_at}","seq":{seq}}}'.encode()
+                ).digest()
             if leaf != stored_leaf:
                 failure = _leaf_problem(expected, chain, leaf, stored_leaf, stored_chain)
                 break
@@ -79,9 +97,19 @@ def scan_chunk(
                 break
             chain = next_chain
             keep(leaf)
-    except (TypeError, ValueError, UnicodeError) as exc:
+    except (TypeError, ValueError, UnicodeError, AttributeError) as exc:
         failure = (start + len(leaves) + 1, f"entry is malformed ({exc})")
-    return Scan(len(leaves), _block_roots(leaves), _cut_roots(leaves, start, cuts), failure, chain)
+    return Scan(
+        len(leaves), _block_roots(leaves), _cut_roots(leaves, start, cuts), failure, chain, erased, hashed_seen
+    )
+
+
+def _legacy_problem(seq: int, payload: object, hashed_seen: bool) -> tuple[int, str] | None:
+    if hashed_seen:
+        return seq, "entry has no content hash, but entries before it do: only entries recorded before content hashing lack one"
+    if payload is None:
+        return seq, "the content of an entry recorded before content hashing is missing: its leaf binds the content itself"
+    return None
 
 
 def _position_or_kind_problem(
@@ -105,10 +133,10 @@ def _leaf_problem(
 ) -> tuple[int, str]:
     sha = hashlib.sha256
     if isinstance(stored_leaf, bytes) and stored_chain == sha(CHAIN_PREFIX + chain + stored_leaf).digest():
-        return seq, "entry content (kind, payload, recorded_at or corrects) was altered after it was recorded"
+        return seq, "entry (kind, content hash, recorded_at or corrects) was altered after it was recorded"
     if stored_chain == sha(CHAIN_PREFIX + chain + leaf).digest():
         return seq, "stored leaf hash was altered"
-    return seq, "entry content does not match its stored leaf hash or chain hash"
+    return seq, "entry does not match its stored leaf hash or chain hash"
 
 
 def _block_roots(leaves: list[bytes]) -> list[bytes]:
@@ -138,12 +166,16 @@ class Totals:
         self.cut_roots: dict[int, bytes] = {}
         self.failure: tuple[int, str] | None = None
         self.chain = GENESIS_CHAIN
+        self.erased: list[int] = []
+        self.hashed_seen = False
 
     def add(self, scan: Scan) -> None:
         self.good += scan.good
         self.block_roots += scan.block_roots
         self.cut_roots.update(scan.cut_roots)
         self.chain = scan.chain
+        self.erased += scan.erased
+        self.hashed_seen = self.hashed_seen or scan.hashed_seen
         if scan.failure is not None and self.failure is None:
             self.failure = scan.failure
 
@@ -171,7 +203,7 @@ def scan_stream(entries: Iterable[tuple], log: str, cuts: Sequence[int]) -> Tota
         chunk = list(islice(iterator, STREAM_CHUNK))
         if not chunk:
             break
-        totals.add(scan_chunk(chunk, start, log, totals.chain, cuts))
+        totals.add(scan_chunk(chunk, start, log, totals.chain, cuts, totals.hashed_seen))
         start += len(chunk)
         if totals.failure is not None or len(chunk) < STREAM_CHUNK:
             break
@@ -203,7 +235,8 @@ def scan_in_two_processes(entries: Sequence[tuple], log: str, cuts: Sequence[int
         try:
             os.close(read_end)
             start_chain = entries[split - 1][7]
-            result = scan_chunk(islice(entries, split, None), split, log, start_chain, cuts)
+            hashed_seen = entries[split - 1][8] is not None
+            result = scan_chunk(islice(entries, split, None), split, log, start_chain, cuts, hashed_seen)
             _write_all(write_end, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         except BaseException:
             status = 1
@@ -224,7 +257,7 @@ def scan_in_two_processes(entries: Sequence[tuple], log: str, cuts: Sequence[int
     if totals.failure is not None:
         return totals
     if status != 0 or not child_result:
-        second = scan_chunk(islice(entries, split, None), split, log, totals.chain, cuts)
+        second = scan_chunk(islice(entries, split, None), split, log, totals.chain, cuts, totals.hashed_seen)
     else:
         second = pickle.loads(child_result)
     totals.add(second)

@@ -23,9 +23,29 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from safeshare.ledger.checkpoint import Checkpoint, check_signature
 from safeshare.ledger.encoding import LOG_NAME_PATTERN
+from safeshare.ledger.entry import LedgerEntry, chain_hash
+from safeshare.ledger.merkle import leaf_hash
 from safeshare.ledger.scan import PARALLEL_MIN, Totals, scan_in_two_processes, scan_stream
 
 PublicKeyLike = Ed25519PublicKey | bytes | str
+
+
+@dataclass(frozen=True)
+class WitnessStatus:
+    """The newest checkpoint one agency's witness cosigned, and whether the ledger still agrees with it."""
+
+    witness: str  # its key name
+    agency_id: str
+    tree_size: int | None  # None: it has cosigned nothing yet
+    cosigned_at: str | None  # canonical UTC text of the cosignature's timestamp
+    consistent: bool | None
+    detail: str
+
+    def line(self) -> str:
+        if self.tree_size is None:
+            return f"witness {self.witness}: has cosigned no checkpoint of this log"
+        verdict = "consistent with the ledger" if self.consistent else "DISAGREES with the ledger"
+        return f"witness {self.witness}: newest cosigned checkpoint size {self.tree_size} at {self.cosigned_at}, {verdict}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +61,8 @@ class VerificationReport:
     checkpoints_checked: int
     key_matches_expected: bool | None  # None when no expected public key was given
     notes: tuple[str, ...] = ()
+    witnesses: tuple[WitnessStatus, ...] = ()
+    erased: tuple[int, ...] = ()  # seqs whose content was erased; their entries still verify
 
     def summary(self) -> str:
         head = f"log {self.log!r}: {self.entries_checked} entries checked"
@@ -56,6 +78,7 @@ class VerificationReport:
                 else "no entry located"
             )
             lines = [f"FAILED — {head}; {where}: {self.problem}"]
+        lines += [status.line() for status in self.witnesses]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
@@ -110,7 +133,12 @@ def verify_entries(
         )
     elif report.ok and totals.good > max(cuts):
         notes.append(f"entries after seq {max(cuts)} are not covered by a checkpoint")
-    return replace(report, notes=tuple(notes))
+    if totals.erased:
+        notes.append(
+            f"{len(totals.erased)} entries have had their content erased (first seq {totals.erased[0]}): their place,"
+            " kind, time and content hash still verify, and so do the checkpoints over them"
+        )
+    return replace(report, notes=tuple(notes), erased=tuple(totals.erased))
 
 
 def _as_checkpoints(checkpoint: Checkpoint | Iterable[Checkpoint] | None) -> list[Checkpoint]:
@@ -208,3 +236,39 @@ def _failed(
         first_bad_seq=first_bad_seq, bad_range=bad_range, problem=problem,
         checkpoints_checked=checkpoints, key_matches_expected=key,
     )
+
+
+def extension_problem(entries: Iterable[LedgerEntry], after_seq: int, after_chain: bytes) -> tuple[int, str] | None:
+    """Whether ``entries`` continue, seq by seq and hash by hash, a log whose entry ``after_seq`` has
+    the chain hash ``after_chain``; the first that does not, as ``(seq, problem)``."""
+    chain = after_chain
+    expected = after_seq
+    for entry in entries:
+        expected += 1
+        if entry.seq != expected:
+            return expected, f"expected seq {expected} but found seq {entry.seq}"
+        leaf = leaf_hash(entry.entry_bytes())
+        if leaf != entry.leaf_hash:
+            return expected, "entry content does not match its stored leaf hash"
+        chain = chain_hash(chain, leaf)
+        if chain != entry.chain_hash:
+            return expected, "stored chain hash does not follow from the entries before it"
+    return None
+
+
+def first_difference(stored: Sequence[tuple[bytes, bytes]], witnessed: Sequence[tuple[bytes, bytes]]) -> tuple[int, str] | None:
+    """The first seq at which the stored ``(leaf hash, chain hash)`` pairs differ from those kept
+    outside the database when the checkpoints were signed, as ``(seq, problem)``."""
+    for seq, (have, kept) in enumerate(zip(stored, witnessed), start=1):
+        if have != kept:
+            return seq, (
+                "entry differs from the one witnessed outside the database when it was checkpointed:"
+                " rewritten, replaced or moved (hashes recomputed) after it was recorded"
+            )
+    if len(stored) < len(witnessed):
+        seq = len(stored) + 1
+        return seq, (
+            f"the log ends at seq {len(stored)} but {len(witnessed)} entries were witnessed:"
+            f" seq {seq}..{len(witnessed)} were removed"
+        )
+    return None

@@ -13,7 +13,9 @@ from safeshare.services.bootstrap import BootstrapService
 from safeshare.services.break_glass import BreakGlassService
 from safeshare.services.consents import ConsentService
 from safeshare.services.decisions import DecisionService
-from safeshare.services.ledger import LedgerService
+from safeshare.ledger.keys import public_key_bytes
+from safeshare.ledger.tags import entry_tag_key
+from safeshare.services.ledger import LedgerService, signing_key
 from safeshare.services.clock import Clock, utc_now
 from safeshare.services.directory import DirectoryService
 from safeshare.services.disclosures import DisclosureService
@@ -21,6 +23,7 @@ from safeshare.services.housekeeping import HousekeepingService
 from safeshare.services.requests import RequestService
 from safeshare.services.subjects import SubjectService
 from safeshare.services.timeline import TimelineService
+from safeshare.services.witnesses import WitnessService
 from safeshare.services.use_case import ServiceContext
 from safeshare.settings import Settings
 from safeshare.store.unit_of_work import UnitOfWork
@@ -38,6 +41,9 @@ class SafeShare:
         self.decisions = DecisionService(self.context)
         self.directory = DirectoryService(self.context)
         self.ledger = LedgerService(self.context)
+        self.witnesses = WitnessService(
+            self.context, self.ledger.witness_store, public_key_bytes(signing_key(self.context.settings))
+        )
         self.subjects = SubjectService(self.context)
         self.access_history = AccessHistoryService(self.context)
         self.break_glass = BreakGlassService(self.context)
@@ -58,4 +64,5 @@ class SafeShare:
 
     @classmethod
     def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:
-        return cls(ServiceContext(uow_factory=lambda: UnitOfWork(engine), clock=clock, settings=settings))
+        tag_key = entry_tag_key(signing_key(settings))
+        return cls(ServiceContext(uow_factory=lambda: UnitOfWork(engine, tag_key), clock=clock, settings=settings))

@@ -40,7 +40,9 @@ from safeshare import __version__
 from safeshare.domain.errors import InvalidInput
 from safeshare.ledger import Checkpoint, CheckpointFormatError, load_public_key, read_checkpoint
 from safeshare.ledger.verify import VerificationReport
+from safeshare.ledger.tags import entry_tag_key
 from safeshare.services.ledger import Log, signing_key, verify_log
+from safeshare.store.witness_store import WitnessStore
 from safeshare.settings import Settings
 from safeshare.store.backup import CopyFailed, backend, holds_data, load_from, schema_revision, snapshot_to
 from safeshare.store.ledger_repository import LedgerRepository
@@ -91,6 +93,7 @@ class BackupService:
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self._engine = engine
         self._key = signing_key(settings)
+        self._witness_store = WitnessStore(settings.witness_dir) if settings.witness_dir is not None else None
 
     def backup(self, path: Path) -> BackupReport:
         """Copy the database to a new file at `path` while it keeps serving; verify every ledger in the copy."""
@@ -105,7 +108,7 @@ class BackupService:
             try:
                 with snapshot_to(self._engine, copy) as connection:
                     revision = schema_revision(connection)
-                    reports = tuple(verify_log(connection, self._key.public_key(), log) for log in Log)
+                    reports = tuple(verify_log(connection, self._key.public_key(), log, tag_key=entry_tag_key(self._key)) for log in Log)
             except CopyFailed as failed:
                 raise InvalidInput.of("database", str(failed)) from None
             size, digest = _size_and_digest(copy)
@@ -147,10 +150,12 @@ class BackupService:
                 load_from(self._engine, copy)
             except CopyFailed as failed:
                 raise InvalidInput.of("path", f"the backup could not be restored: {failed}") from None
-        return self._prove(manifest, witnessed)
+        # A backup of this installation's also carries its entries' tags, made with a key derived from its signing key.
+        return self._prove(manifest, witnessed, entry_tag_key(self._key) if public_key is None else None)
 
-    def _prove(self, manifest: dict, witnessed: Sequence[Checkpoint]) -> RestoreReport:
+    def _prove(self, manifest: dict, witnessed: Sequence[Checkpoint], tag_key: bytes | None) -> RestoreReport:
         reports, problems, notes = [], [], []
+        witnessed = [*witnessed, *self._witness_store_latest()]
         with self._engine.connect() as connection:
             for log in Log:
                 size = LedgerRepository(connection).count(log.value)
@@ -160,7 +165,7 @@ class BackupService:
                         f"log {log.value!r}: a witnessed checkpoint of {later.tree_size} entries (signed {later.timestamp}) "
                         f"is newer than this backup: entries {size + 1}..{later.tree_size} were recorded after it and are lost"
                     )
-                report = verify_log(connection, self._key.public_key(), log, covered)
+                report = verify_log(connection, self._key.public_key(), log, covered, tag_key=tag_key)
                 reports.append(report)
                 backed_up = manifest["ledgers"].get(log.value)
                 if backed_up is not None and report.ok and _head(report) != backed_up:
@@ -171,6 +176,12 @@ class BackupService:
                 if backed_up is not None and not backed_up["verified"]:
                     notes.append(f"log {log.value!r} did not verify when the backup was made")
         return RestoreReport(manifest["made_at"], tuple(reports), tuple(problems), tuple(notes))
+
+    def _witness_store_latest(self) -> list[Checkpoint]:
+        """The newest checkpoint of each log in the witness store outside the database, when one is configured."""
+        if self._witness_store is None:
+            return []
+        return [cp for cp in (self._witness_store.latest(log.value) for log in Log) if cp is not None]
 
 
 def _unpack(path: Path, scratch: Path, expected: Ed25519PublicKey, target_backend: str) -> tuple[dict, Path]:

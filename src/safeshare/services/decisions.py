@@ -150,6 +150,8 @@ class DecisionService(Service):
         if not 1 <= decision_id <= LARGEST_NUMBER or uow.decisions.agency_of(decision_id) != actor.agency_id:
             raise NotFound(NO_DECISION)
         record = uow.decisions.get(decision_id)
+        if record is None:
+            raise NotFound(NO_DECISION)
         now = self.now()
         grants = [record_access(uow, actor, s, now) for s in record.input.subject_ids]
         log_read(uow, actor, "decision.view", record.input.subject_ids, now, grants[0].grant, [f"decision:{decision_id}"], grants[0].ref)

@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from enum import StrEnum
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -16,26 +15,23 @@ from sqlalchemy import Connection
 from safeshare.domain.access import Grant
 from safeshare.domain.decisions import FOLLOWS_ADVICE
 from safeshare.domain.errors import InvalidInput
+from safeshare.domain.ledgers import Log
 from safeshare.domain.permissions import Permission
 from safeshare.ledger import Checkpoint, LedgerIntegrityError, export_with_checkpoint, load_private_key, sign_checkpoint, verify_entries
 from safeshare.ledger.entry import LedgerEntry
-from safeshare.ledger.verify import VerificationReport
+from safeshare.ledger.merkle import tree_root
+from safeshare.ledger.tags import entry_tag_key, first_bad_tag
+from safeshare.ledger.verify import VerificationReport, first_difference
 from safeshare.services.access_log import log_read
+from safeshare.services.checkpoints import Checkpointer, CheckpointRefused
 from safeshare.services.context import Actor
-from safeshare.services.use_case import Service, use_case
+from safeshare.services.use_case import Service, ServiceContext, use_case
+from safeshare.services.witnesses import witness_statuses
 from safeshare.settings import Settings
 from safeshare.store.ledger_repository import LedgerRepository
+from safeshare.store.witness_store import WitnessStore, WitnessStoreDamaged
 from safeshare.store.repositories.ledger_indexes import DECISION_COLUMNS, LedgerIndexRepository
 from safeshare.store.unit_of_work import UnitOfWork
-
-
-class Log(StrEnum):
-    DECISIONS = "decisions"
-    ACCESS = "access"
-    CONSENTS = "consents"
-    REQUESTS = "requests"
-    DISCLOSURES = "disclosures"
-    BREAK_GLASS = "break-glass"
 
 
 def signing_key(settings: Settings) -> Ed25519PrivateKey:
@@ -47,15 +43,43 @@ def signing_key(settings: Settings) -> Ed25519PrivateKey:
 
 
 class LedgerService(Service):
+    def __init__(self, context: ServiceContext):
+        super().__init__(context)
+        directory = context.settings.witness_dir
+        self.witness_store = WitnessStore(directory) if directory is not None else None
+        self.checkpointer = (
+            Checkpointer(context, self.witness_store, tuple(log.value for log in Log), signing_key(context.settings))
+            if self.witness_store is not None
+            else None
+        )
+
     @use_case(Permission.LEDGER_VERIFY)
     def verify(self, uow: UnitOfWork, actor: Actor, log: Log) -> VerificationReport:
-        """Check every entry, the chain, the Merkle root and every checkpoint saved so far; for the decisions
-        and access logs, also that the index tables reads and authorisation rely on match the entries."""
-        return verify_log(uow.connection, signing_key(self.context.settings).public_key(), log)
+        """Check every entry, the chain, the Merkle root and every checkpoint; hold the database to the witness
+        store outside it (every witnessed entry must be there unchanged, and every later one must carry a tag only
+        SafeShare can make); for the decisions and access logs, also that the index tables reads and authorisation
+        rely on match the entries; and report each agency witness's newest cosigned checkpoint. Any damage is
+        reported at the first entry it touches."""
+        key = signing_key(self.context.settings)
+        report = verify_log(uow.connection, key.public_key(), log, witness_store=self.witness_store, tag_key=entry_tag_key(key))
+        if report.key_matches_expected is False:  # a checkpoint not signed by this installation: nothing below is meaningful
+            return report
+        ledger = LedgerRepository(uow.connection)
+        try:
+            witnesses = tuple(witness_statuses(uow, self.witness_store, log.value, lambda: ledger.leaf_hashes(log.value)))
+        except WitnessStoreDamaged:
+            return report  # already reported as the witness store's damage
+        report = replace(report, witnesses=witnesses)
+        disagreeing = [status for status in witnesses if status.consistent is False]
+        if report.ok and disagreeing:
+            problem = f"the ledger disagrees with witness {disagreeing[0].witness}: {disagreeing[0].detail}"
+            return replace(report, ok=False, problem=problem, root_hash=None)
+        return report
 
     @use_case(Permission.LEDGER_VERIFY)
     def checkpoint(self, uow: UnitOfWork, actor: Actor, log: Log) -> Checkpoint:
-        """Sign the current tree head, after verifying it, and keep the checkpoint."""
+        """Sign the current tree head, after verifying it, and keep the checkpoint (in the witness store too, when
+        one is configured: then an entry that does not extend the witnessed log is refused)."""
         ledger = LedgerRepository(uow.connection)
         key = signing_key(self.context.settings)
         report = verify_entries(ledger.iter_entries(log.value), ledger.checkpoints(log.value), key.public_key(), log=log.value)
@@ -63,9 +87,23 @@ class LedgerService(Service):
             raise InvalidInput.of("log", f"the {log.value} ledger does not verify, so it is not signed: {report.problem}")
         if report.tree_size == 0:
             raise InvalidInput.of("log", f"the {log.value} ledger is empty")
+        if self.checkpointer is not None:
+            try:
+                signed = self.checkpointer.checkpoint(ledger, log.value, force=True)
+            except (CheckpointRefused, WitnessStoreDamaged) as refused:
+                raise InvalidInput.of("log", f"the {log.value} ledger is not signed: {refused}") from None
+            return signed or self.witness_store.latest(log.value)
         signed = sign_checkpoint(log.value, report.tree_size, report.root_hash, key, timestamp=self.now())
         ledger.save_checkpoint(signed)
         return signed
+
+    @use_case(Permission.LEDGER_WITNESS_STORE)
+    def witness_store_archive(self, uow: UnitOfWork, actor: Actor, log: Log) -> bytes:
+        """The log's witness store (checkpoints, leaf hashes, consistency proofs, cosignatures) as a tar file,
+        for the partnership auditor to keep away from SafeShare's host. It holds hashes and signatures only."""
+        if self.witness_store is None:
+            raise InvalidInput.of("log", "no witness store is configured (SAFESHARE_WITNESS_DIR)")
+        return self.witness_store.archive(log.value)
 
     @use_case(Permission.LEDGER_EXPORT)
     def export(self, uow: UnitOfWork, actor: Actor, log: Log, export_path: Path, checkpoint_path: Path) -> VerificationReport:
@@ -77,6 +115,9 @@ class LedgerService(Service):
 
         def noting_subjects(entries):
             for entry in entries:
+                if entry.payload_json is None:  # erased: names nobody any more
+                    yield entry
+                    continue
                 payload = entry.payload
                 subjects.extend(payload.get("subject_ids") or payload.get("input", {}).get("subject_ids", ()))
                 yield entry
@@ -99,21 +140,50 @@ class LedgerService(Service):
 
 
 def verify_log(
-    connection: Connection, public_key: Ed25519PublicKey, log: Log, witnessed: Sequence[Checkpoint] = ()
+    connection: Connection,
+    public_key: Ed25519PublicKey,
+    log: Log,
+    witnessed: Sequence[Checkpoint] = (),
+    witness_store: WitnessStore | None = None,
+    tag_key: bytes | None = None,
 ) -> VerificationReport:
     """`LedgerService.verify` on any connection (a backup's copy, a restored database), against the checkpoints
-    saved in the database and any `witnessed` ones kept outside it."""
+    saved in the database, any `witnessed` ones kept outside it, and the witness store when there is one. The
+    entries' tags are checked when `tag_key` (derived from the installation's signing key) is given."""
     ledger = LedgerRepository(connection)
-    checkpoints = [*ledger.checkpoints(log.value), *witnessed]
-    report = verify_entries(ledger.iter_entries(log.value), checkpoints, public_key, log=log.value)
+    try:
+        latest = witness_store.latest(log.value) if witness_store else None
+        kept = witness_store.records(log.value) if latest else []
+    except WitnessStoreDamaged as damaged:
+        return _failed(log, str(damaged))
+    if latest is not None and tree_root([leaf for leaf, _ in kept]) != latest.root_hash:
+        return _failed(log, f"witness store: the leaves kept for the {log.value} log do not make its latest checkpoint's root")
+    checkpoints = {cp.text: cp for cp in [*ledger.checkpoints(log.value), *witnessed, *([latest] if latest else [])]}
+    report = verify_entries(ledger.iter_entries(log.value), list(checkpoints.values()), public_key, log=log.value)
+    if report.key_matches_expected is False:  # a checkpoint not signed by this installation: nothing below is meaningful
+        return report
+    problems = [(report.first_bad_seq, report.problem)] if report.first_bad_seq is not None else []
+    if latest is not None:
+        problems.append(first_difference(ledger.hash_pairs(log.value, up_to=latest.tree_size), kept))
+    if tag_key is not None:
+        problems.append(first_bad_tag(
+            ledger.tags(log.value, after_seq=latest.tree_size if latest else 0), tag_key, untagged_allowed=latest is None,
+        ))
     check = _INDEX_CHECKS.get(log)
-    if not report.ok or check is None:
+    if check is not None and report.ok:
+        problems.append(check(ledger.iter_entries(log.value), LedgerIndexRepository(connection)))
+    found = [p for p in problems if p is not None]
+    if not found:
         return report
-    mismatch = check(ledger.iter_entries(log.value), LedgerIndexRepository(connection))
-    if mismatch is None:
-        return report
-    seq, problem = mismatch
-    return replace(report, ok=False, first_bad_seq=seq, problem=problem)
+    seq, problem = min(found, key=lambda p: p[0])  # stable: at one seq the scan's own account comes first
+    return replace(report, ok=False, first_bad_seq=seq, bad_range=None, problem=problem, root_hash=None)
+
+
+def _failed(log: Log, problem: str) -> VerificationReport:
+    return VerificationReport(
+        ok=False, log=log.value, entries_checked=0, tree_size=0, root_hash=None, first_bad_seq=None, bad_range=None,
+        problem=problem, checkpoints_checked=0, key_matches_expected=None,
+    )
 
 
 # Index cross-checks: every entry has exactly its index rows, and no index row lacks its entry. Each returns
@@ -128,7 +198,7 @@ def _merge(entries: Iterator[LedgerEntry], index: Iterator[tuple], table: str, c
             return seq, f"{table} has rows for entry {seq}, which is not in the ledger"
         if entry.seq < seq:
             return entry.seq, f"entry {entry.seq} has no rows in {table}"
-        problem = compare(entry, row)
+        problem = compare(entry, row) if entry.payload_json is not None else None  # erased content: rows stay unchecked
         if problem:
             return seq, f"{table} does not match entry {seq}: {problem}"
         entry = next(entries, None)

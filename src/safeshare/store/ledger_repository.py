@@ -29,13 +29,14 @@ from safeshare.ledger.checkpoint import Checkpoint, parse_checkpoint
 from safeshare.ledger.encoding import check_log_name
 from safeshare.ledger.entry import GENESIS_CHAIN, LedgerEntry, NewEntry, seal_entries
 from safeshare.ledger.merkle import tree_root
+from safeshare.ledger.tags import entry_tag
 from safeshare.ledger.verify import PublicKeyLike, VerificationReport, verify_entries
 from safeshare.store.conditional import insert_unless_taken
 from safeshare.store.ledger_tables import ledger_checkpoints, ledger_entries
 
 _t = ledger_entries.c
 _ENTRY_COLUMNS = (
-    _t.log, _t.seq, _t.kind, _t.recorded_at, _t.payload, _t.corrects, _t.leaf_hash, _t.chain_hash
+    _t.log, _t.seq, _t.kind, _t.recorded_at, _t.payload, _t.corrects, _t.leaf_hash, _t.chain_hash, _t.content_hash
 )
 _ADVISORY_LOCK_NAMESPACE = b"safeshare.ledger\x00"
 # Built once: SQLAlchemy spends more time building and keying a statement than running these.
@@ -44,6 +45,9 @@ _GET = select(*_ENTRY_COLUMNS).where(_t.log == bindparam("log"), _t.seq == bindp
 _INSERT = ledger_entries.insert()
 _LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _BUFFER_TYPES = (memoryview, bytearray)
+#: Where ``UnitOfWork`` puts the entry tag key on its connection (ledger/tags.py): every entry appended
+#: through the application is tagged; the key itself is never written to the database.
+TAG_KEY_INFO = "safeshare.ledger_tag_key"
 
 
 def advisory_lock_key(log: str) -> int:
@@ -80,7 +84,12 @@ class LedgerRepository:
         entries = seal_entries(
             log, items, after_seq=after_seq, after_chain=after_chain, recorded_at=self._clock()
         )
-        self._connection.execute(_INSERT, [_row(entry) for entry in entries])
+        key = self._connection.info.get(TAG_KEY_INFO)
+        rows = [_row(entry) for entry in entries]
+        if key is not None:
+            for row in rows:
+                row["tag"] = entry_tag(key, log, row["seq"], row["chain_hash"])
+        self._connection.execute(_INSERT, rows)
         return entries
 
     def get(self, log: str, seq: int) -> LedgerEntry | None:
@@ -124,6 +133,21 @@ class LedgerRepository:
             if len(rows) < batch_size:
                 return
             after = rows[-1][1]
+
+    def tags(
+        self, log: str, *, after_seq: int = 0, up_to: int | None = None
+    ) -> Iterator[tuple[str, int, bytes, bytes | None]]:
+        """``(log, seq, chain_hash, tag)`` of the entries after ``after_seq``, in seq order."""
+        query = select(_t.log, _t.seq, _t.chain_hash, _t.tag).where(_t.log == log, _t.seq > after_seq)
+        if up_to is not None:
+            query = query.where(_t.seq <= up_to)
+        for log_name, seq, chain, tag in self._connection.execute(query.order_by(_t.seq)):
+            yield log_name, seq, bytes(chain), None if tag is None else bytes(tag)
+
+    def hash_pairs(self, log: str, *, up_to: int) -> list[tuple[bytes, bytes]]:
+        """Stored ``(leaf_hash, chain_hash)`` of seqs 1..up_to, in seq order, to hold against the witness store."""
+        query = select(_t.leaf_hash, _t.chain_hash).where(_t.log == log, _t.seq <= up_to).order_by(_t.seq)
+        return [(bytes(leaf), bytes(chain)) for leaf, chain in self._connection.execute(query)]
 
     def verify(self, log: str, public_key: PublicKeyLike | None = None) -> VerificationReport:
         """Verify the stored log against every stored checkpoint, streaming (flat memory,
@@ -180,15 +204,19 @@ def _row(entry: LedgerEntry) -> dict:
         "corrects": entry.corrects,
         "leaf_hash": entry.leaf_hash,
         "chain_hash": entry.chain_hash,
+        "content_hash": entry.content_hash,
+        "tag": None,
     }
 
 
 def _entry(row) -> LedgerEntry:
-    log, seq, kind, recorded_at, payload, corrects, leaf, chain = row
+    log, seq, kind, recorded_at, payload, corrects, leaf, chain, content = row
     # Some drivers return memoryview for binary columns; hashes must compare as bytes.
     # Anything else (a tampered value) is passed on for verification to report.
     if type(leaf) in _BUFFER_TYPES:
         leaf = bytes(leaf)
     if type(chain) in _BUFFER_TYPES:
         chain = bytes(chain)
-    return LedgerEntry(log, seq, kind, recorded_at, payload, corrects, leaf, chain)
+    if type(content) in _BUFFER_TYPES:
+        content = bytes(content)
+    return LedgerEntry(log, seq, kind, recorded_at, payload, corrects, leaf, chain, content)

@@ -23,6 +23,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    ForeignKey,
     ForeignKeyConstraint,
     LargeBinary,
     PrimaryKeyConstraint,
@@ -35,6 +36,7 @@ from sqlalchemy import (
 from safeshare.store.exchange_tables import consent_reviews
 from safeshare.store.metadata import metadata
 from safeshare.store.tables import access_log_subjects, decision_subjects, decisions
+from safeshare.store.types import UTCDateTime
 
 ledger_entries = Table(
     "ledger_entries",
@@ -43,10 +45,16 @@ ledger_entries = Table(
     Column("seq", BigInteger, nullable=False, autoincrement=False),
     Column("kind", String(100), nullable=False),
     Column("recorded_at", String(27), nullable=False),
-    Column("payload", Text, nullable=False),
+    # The content, kept beside the entry; the leaf binds its SHA-256 (content_hash), so erasing it (NULL) under a
+    # retention schedule leaves the entry and every checkpoint verifiable. content_hash is NULL only on entries
+    # recorded before content hashing, whose leaf binds the payload itself.
+    Column("payload", Text, nullable=True),
+    Column("content_hash", LargeBinary(32), nullable=True),
     Column("corrects", BigInteger, nullable=True),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     Column("chain_hash", LargeBinary(32), nullable=False),
+    # HMAC by a key that never lives in the database (ledger/tags.py); NULL only on entries recorded before tagging.
+    Column("tag", LargeBinary(32), nullable=True),
     PrimaryKeyConstraint("log", "seq"),
     ForeignKeyConstraint(["log", "corrects"], ["ledger_entries.log", "ledger_entries.seq"]),
     CheckConstraint("seq >= 1", name="seq_positive"),
@@ -65,7 +73,35 @@ ledger_checkpoints = Table(
     CheckConstraint("tree_size >= 0", name="tree_size_not_negative"),
 )
 
-LEDGER_TABLES = (ledger_entries.name, ledger_checkpoints.name)
+# Each agency's witness key (public half only; the agency's governance lead keeps the private half).
+ledger_witnesses = Table(
+    "ledger_witnesses",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("agency_id", String(36), ForeignKey("agencies.id"), nullable=False, index=True),
+    Column("name", String(200), nullable=False, unique=True),  # the key name on its cosignature lines
+    Column("public_key", LargeBinary(32), nullable=False, unique=True),
+    Column("registered_by", String(36), nullable=False),
+    Column("registered_at", UTCDateTime(), nullable=False),
+)
+
+# Checkpoints the agencies' witnesses cosigned (also kept in the witness store).
+ledger_cosignatures = Table(
+    "ledger_cosignatures",
+    metadata,
+    Column("log", String(64), nullable=False),
+    Column("witness_id", String(36), ForeignKey("ledger_witnesses.id"), nullable=False),
+    Column("tree_size", BigInteger, nullable=False, autoincrement=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("cosigned_at", BigInteger, nullable=False),  # the cosignature's own POSIX timestamp
+    Column("note", Text, nullable=False),  # the checkpoint with the witness's cosignature line
+    Column("submitted_by", String(36), nullable=False),
+    Column("submitted_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("log", "witness_id", "tree_size"),
+    CheckConstraint("tree_size >= 1", name="cosigned_tree_size_positive"),
+)
+
+LEDGER_TABLES = (ledger_entries.name, ledger_checkpoints.name, ledger_witnesses.name, ledger_cosignatures.name)
 # Insert-only indexes of the decisions and access ledgers (no UPDATE or DELETE anywhere in the application).
 LEDGER_INDEX_TABLES = (decisions.name, decision_subjects.name, access_log_subjects.name)
 # History kept beside a ledger, one row per event and never changed (two reviews at the same moment both stand).
@@ -140,5 +176,8 @@ def _protect_on_create(table: Table) -> None:
     event.listen(table, "after_drop", DDL(drop_function).execute_if(dialect="postgresql"))
 
 
-for _table in (ledger_entries, ledger_checkpoints, decisions, decision_subjects, access_log_subjects, consent_reviews):
+for _table in (
+    ledger_entries, ledger_checkpoints, ledger_witnesses, ledger_cosignatures, decisions, decision_subjects, access_log_subjects,
+    consent_reviews,
+):
     _protect_on_create(_table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine
 
+from safeshare.store.ledger_repository import TAG_KEY_INFO
 from safeshare.store.repositories.access_log import AccessLogRepository
 from safeshare.store.repositories.agencies import AgencyRepository
 from safeshare.store.repositories.break_glass import BreakGlassRepository
@@ -15,6 +16,7 @@ from safeshare.store.repositories.people import PersonRepository
 from safeshare.store.repositories.requests import RequestRepository
 from safeshare.store.repositories.sessions import SessionRepository
 from safeshare.store.repositories.subjects import SubjectRepository
+from safeshare.store.repositories.witnesses import WitnessRepository
 
 
 class UnitOfWork:
@@ -29,14 +31,18 @@ class UnitOfWork:
     people: PersonRepository
     subjects: SubjectRepository
     sessions: SessionRepository
+    witnesses: WitnessRepository
     connection: Connection
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, ledger_tag_key: bytes | None = None):
         self._engine = engine
+        self._ledger_tag_key = ledger_tag_key
         self._committed = False
 
     def __enter__(self) -> UnitOfWork:
         self.connection = self._engine.connect()
+        # Set on every checkout: the info dict outlives this use of the pooled connection.
+        self.connection.info[TAG_KEY_INFO] = self._ledger_tag_key
         self._transaction = self.connection.begin()
         self.access_log = AccessLogRepository(self.connection)
         self.agencies = AgencyRepository(self.connection)
@@ -49,6 +55,7 @@ class UnitOfWork:
         self.people = PersonRepository(self.connection)
         self.subjects = SubjectRepository(self.connection)
         self.sessions = SessionRepository(self.connection)
+        self.witnesses = WitnessRepository(self.connection)
         return self
 
     def commit(self) -> None:

@@ -96,7 +96,7 @@ class DecisionRepository:
 
     def get(self, decision_id: int) -> DecisionRecord | None:
         entry = self._ledger.get(DECISIONS_LOG, decision_id)
-        if entry is None:
+        if entry is None or entry.payload_json is None:  # none, or its content erased under the retention schedule
             return None
         corrected_by = self.corrections_of([decision_id]).get(decision_id, ())
         return DecisionRecord.model_validate({**entry.payload, "id": entry.seq, "corrected_by": corrected_by})
@@ -125,7 +125,7 @@ class DecisionRepository:
         ids = self._db.execute(
             select(decisions.c.id).where(*conditions).order_by(decisions.c.id.desc()).offset(page.offset).limit(page.limit)
         ).scalars().all()
-        return Page(items=[self.get(i) for i in ids], total=total, offset=page.offset, limit=page.limit)
+        return Page(items=[r for r in map(self.get, ids) if r is not None], total=total, offset=page.offset, limit=page.limit)
 
 
 def _index_row(record: DecisionRecord) -> dict:
