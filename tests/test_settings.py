@@ -86,7 +86,7 @@ def test_development_serves_on_loopback_addresses(host):
 
 def test_production_may_serve_on_any_address():
     settings = Settings(
-        environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True,
+        environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True, witness_dir="/w",
         database_url="postgresql://db.internal/safeshare", host="0.0.0.0",
     )
     assert settings.host == "0.0.0.0"

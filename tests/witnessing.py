@@ -8,12 +8,14 @@ from safeshare.domain.decisions import Decision
 from safeshare.services import SafeShare
 from safeshare.settings import Environment, Settings
 from safeshare.store.ledger_tables import drop_ledger_protection_ddl, ledger_protection_ddl
-from tests.factories import build_world
+from tests.factories import TEST_SECRET_KEY, build_world
 from tests.services.test_decisions import complete_input, facts
 
 
 def witnessed_world(engine, database_url, witness_dir, clock, **overrides):
-    settings = Settings(environment=Environment.TEST, database_url=database_url, witness_dir=witness_dir, **overrides)
+    settings = Settings(
+        environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=database_url, witness_dir=witness_dir, **overrides
+    )
     return build_world(SafeShare.build(engine, settings, clock))
 
 

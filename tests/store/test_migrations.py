@@ -111,11 +111,13 @@ def test_consent_reviews_move_between_the_list_and_their_own_rows_both_ways(tmp_
     from safeshare.settings import Environment, Settings
     from safeshare.store.migrate import alembic_config
     from tests.authorisation import build_scene
-    from tests.factories import build_world
+    from tests.factories import TEST_SECRET_KEY, build_world
 
     engine = migrated_engine(tmp_path, worker_id)
     try:
-        settings = Settings(environment=Environment.TEST, database_url=engine.url.render_as_string(hide_password=False))
+        settings = Settings(
+            environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=engine.url.render_as_string(hide_password=False)
+        )
         scene = build_scene(build_world(SafeShare.build(engine, settings)))
         consents, actor, k = scene.world.services.consents, scene.actor("practitioner_a"), scene.ids["K"]
         for who, day in (("Mother", 1), ("Father", 2)):
@@ -129,6 +131,8 @@ def test_consent_reviews_move_between_the_list_and_their_own_rows_both_ways(tmp_
         assert [r["confirmed_with"] for r in listed] == ["Mother", "Father"]
         upgrade(engine)  # and out again, from the ledger
         assert consents.get(actor, k) == before and [r.confirmed_with for r in before.reviews] == ["Mother", "Father"]
+    finally:
+        engine.dispose()
 
 
 def test_a_ledger_recorded_before_content_hashing_still_verifies_after_the_upgrade(tmp_path, worker_id):
