@@ -9,6 +9,7 @@ long an idle kept-alive connection stays open, and how many connections are serv
 from __future__ import annotations
 
 import asyncio
+import copy
 
 import h11
 import uvicorn
@@ -55,6 +56,17 @@ def head_timed_h11(seconds: float) -> type[H11Protocol]:
     return HeadTimedH11
 
 
+def logging_config() -> dict:
+    """uvicorn's own logging, and SafeShare's: its security events (services/security_events.py) as bare JSON
+    lines on standard error, for a log service to collect; its other messages as uvicorn prints its own."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["json_lines"] = {"format": "%(message)s"}
+    config["handlers"]["security"] = {"class": "logging.StreamHandler", "formatter": "json_lines", "stream": "ext://sys.stderr"}
+    config["loggers"]["safeshare"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config["loggers"]["safeshare.security"] = {"handlers": ["security"], "level": "INFO", "propagate": False}
+    return config
+
+
 def serve(application, settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Serve `application` here, or with `workers` > 1 in that many processes sharing the port, each building its
     own app (and engine) from the same settings: use PostgreSQL for more than one."""
@@ -66,6 +78,7 @@ def serve(application, settings: Settings, host: str, port: int, workers: int = 
         host=host,
         port=port,
         log_level="info",
+        log_config=logging_config(),
         access_log=False,
         # A worker process is started afresh and imports its protocol by name (see __getattr__ below).
         http=f"{__name__}:HeadTimedH11FromSettings" if several else head_timed_h11(settings.request_head_seconds),

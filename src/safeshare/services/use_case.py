@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Concatenate, ParamSpec, TypeVar
 
-from safeshare.domain.errors import Forbidden, InvalidInput
+from safeshare.domain.errors import Forbidden, InvalidInput, NotFound
 from safeshare.domain.permissions import Permission
 from safeshare.guidance import Guidance, installed_versions, load_guidance
 from safeshare.services.clock import Clock
 from safeshare.services.context import Actor
+from safeshare.services.security_events import SecurityEvent, record_event
 from safeshare.services.idempotency import Attempt, Idempotent, checked_key, request_digest, retrying_taken_keys
 from safeshare.settings import Settings
 from safeshare.store.unit_of_work import UnitOfWork
@@ -84,6 +85,18 @@ def use_case(
     def decorate(method: Callable[Concatenate[Service, UnitOfWork, Actor, P], R]):
         @functools.wraps(method)
         def run(self: Service, actor: Actor, *args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return attempt(self, actor, *args, **kwargs)
+            except (Forbidden, NotFound) as refused:
+                # Every refusal is a security event (ASVS 16.3.2): which use case, whom, and why; never what was asked.
+                event = SecurityEvent.PERMISSION_REFUSED if isinstance(refused, Forbidden) else SecurityEvent.RECORD_REFUSED
+                record_event(
+                    event, self.now(), person_id=actor.person_id, agency_id=actor.agency_id, channel=actor.channel.value,
+                    use_case=method.__qualname__, permission=permission.value,
+                )
+                raise
+
+        def attempt(self: Service, actor: Actor, *args: P.args, **kwargs: P.kwargs) -> R:
             require_permission(actor, permission)
             key = checked_key(kwargs.pop("idempotency_key", None)) if idempotent is not None else None
 

@@ -18,6 +18,7 @@ from safeshare.web import cookies
 from safeshare.domain.permissions import Permission
 from safeshare.request_limits import RequestRefused, is_api_path
 from safeshare.web.context import SignInRequired, optional_page, redirect, render, settings_of, sign_in_url
+from safeshare.services.security_events import SecurityEvent, record_event
 from safeshare.web.csrf import CsrfRefused
 from safeshare.web.forms import sentence
 
@@ -125,6 +126,11 @@ def install_web_error_handlers(app: FastAPI) -> None:
         return _sign_in_again(request, error.reason)
 
     async def csrf_refused(request: Request, error: CsrfRefused) -> Response:
+        page = optional_page(request)
+        record_event(
+            SecurityEvent.FORM_FORGERY_REFUSED, request.app.state.services.context.clock(),
+            person_id=page.actor.person_id if page else None, method=request.method, path=request.url.path[:200],
+        )
         return render(request, "errors/csrf.html", status_code=400)
 
     async def server_error(request: Request, error: Exception) -> Response:
