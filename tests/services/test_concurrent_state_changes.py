@@ -44,7 +44,7 @@ from safeshare.store.exchange_tables import (
     disclosures,
     information_requests,
 )
-from safeshare.store.ledger_tables import ledger_checkpoints, ledger_entries
+from safeshare.store.ledger_tables import ledger_checkpoints, ledger_cosignatures, ledger_entries, ledger_witnesses
 from safeshare.store.tables import agencies, decisions, people, person_roles, relationships, sessions, subject_holders, subjects
 from tests import databases
 from tests.authorisation import REASON, Scene, build_scene
@@ -144,6 +144,54 @@ def ledger_payloads(engine, log: str, kind: str) -> list[dict]:
 def one_row(engine, table, *where):
     with engine.connect() as connection:
         return connection.execute(select(table).where(*where)).one()
+
+
+# ---------------------------------------------------------------- agencies as witnesses
+
+
+@pytest.fixture
+def settings(settings, tmp_path):
+    """A witness store outside the database, as in production, so witnesses can register and cosign."""
+    return settings.model_copy(update={"witness_dir": tmp_path / "witness"})
+
+
+def _lead(sc: Scene):
+    from tests.services.test_ledger_witnesses import Lead
+
+    if "lead" not in sc.ids:
+        sc.ids["lead"] = Lead(sc.world, "ig_lead_a", "agency-a.example/witness")
+    return sc.ids["lead"]
+
+
+def _register_witness(sc: Scene, i: int):
+    return _lead(sc).register()
+
+
+def _witness_registered_once(sc, engine, outcomes):
+    assert count(engine, ledger_witnesses) == 1
+
+
+def _checkpoint_to_cosign(sc: Scene) -> None:
+    from safeshare.ledger.cosignature import cosign, with_cosignatures
+    from safeshare.ledger.witness import check_offered
+    from tests.services.test_ledger_witnesses import now
+    from tests.witnessing import record_some
+
+    lead = _lead(sc)
+    lead.register()
+    record_some(sc.world, 2)
+    _s(sc).ledger.checkpointer.run_once()
+    checkpoint = check_offered(_s(sc).witnesses.offer(lead.actor, Log.DECISIONS, 0), Log.DECISIONS.value, None, lead.log_key)
+    line = cosign(checkpoint, lead.name, lead.private_key, now(sc.world)).line
+    sc.ids["cosigned"] = with_cosignatures(checkpoint, [line]).text
+
+
+def _cosign(sc: Scene, i: int):
+    return _s(sc).witnesses.cosign(_lead(sc).actor, Log.DECISIONS, sc.ids["cosigned"])
+
+
+def _cosigned_once(sc, engine, outcomes):
+    assert count(engine, ledger_cosignatures) == 1
 
 
 # ---------------------------------------------------------------- the pairs
@@ -528,6 +576,8 @@ PAIRS: dict[str, Pair] = {
     "DirectoryService.set_disabled": Pair(_disable, BOTH, _disabled),
     "DirectoryService.set_password": Pair(_set_password, BOTH, _password_is_one_of_them),
     "DisclosureService.acknowledge": Pair(_acknowledge, ONE, _acknowledged_once),
+    "WitnessService.cosign": Pair(_cosign, ONE, _cosigned_once, setup=_checkpoint_to_cosign),
+    "WitnessService.register": Pair(_register_witness, ONE, _witness_registered_once),
     "DisclosureService.send": Pair(_send, BOTH, _both_sent),
     "DisclosureService.update_family": Pair(_family, BOTH, _family_is_the_last_entry),
     "LedgerService.checkpoint": Pair(_checkpoint, BOTH, _one_checkpoint),
@@ -554,6 +604,8 @@ NO_STATE_CHANGE: dict[str, str] = {
     )},
     "LedgerService.export": READ + "; the files it writes are the caller's, named by the caller",
     "LedgerService.verify": "reads the ledger and its index tables, writes nothing",
+    "LedgerService.witness_store_archive": "reads the witness store (hashes and signatures), writes nothing",
+    "WitnessService.offer": "reads the witness store's latest checkpoint and a consistency proof, writes nothing",
     **{f"DirectoryService.{name}": "reads the directory, writes nothing" for name in ("get_agency", "get_person", "list_agencies", "list_people", "get_contact", "list_contacts")},
 }
 

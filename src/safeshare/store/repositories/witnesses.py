@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, func, insert, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, func, or_, select
 
 from safeshare.domain.witnesses import LedgerWitness
 from safeshare.ledger.cosignature import cosigner_vkey
+from safeshare.store.conditional import insert_unless_taken
 from safeshare.store.ledger_tables import ledger_cosignatures, ledger_witnesses
 
 w = ledger_witnesses.c
@@ -31,20 +30,10 @@ class WitnessRepository:
         """Register the witness; False (and nothing written) if its name or key is taken, even by a concurrent caller."""
         if self._db.execute(select(w.id).where(or_(w.name == witness.name, w.public_key == public_key)).limit(1)).first():
             return False
-        return self._insert_new(ledger_witnesses, dict(
+        return insert_unless_taken(self._db, ledger_witnesses, dict(
             id=witness.id, agency_id=witness.agency_id, name=witness.name, public_key=public_key,
             registered_by=witness.registered_by, registered_at=witness.registered_at,
         ))
-
-    def _insert_new(self, table, values: dict) -> bool:
-        """INSERT unless a unique key is taken: no error that would end the transaction, so a race is a 409."""
-        dialect = self._db.dialect.name
-        make = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}.get(dialect, insert)
-        statement = make(table).values(**values)
-        if hasattr(statement, "on_conflict_do_nothing"):
-            statement = statement.on_conflict_do_nothing()
-        # RETURNING, not rowcount: some drivers do not count rows an upsert wrote.
-        return self._db.execute(statement.returning(*table.primary_key.columns)).first() is not None
 
     def current_for(self, agency_id: str) -> LedgerWitness | None:
         """The agency's witness: the key it registered last (earlier keys still vouch for what they cosigned)."""
@@ -62,7 +51,7 @@ class WitnessRepository:
         submitted_by: str, submitted_at: dt.datetime,
     ) -> bool:
         """Keep the cosignature; False if the witness already cosigned this tree size."""
-        return self._insert_new(ledger_cosignatures, dict(
+        return insert_unless_taken(self._db, ledger_cosignatures, dict(
             log=log, witness_id=witness_id, tree_size=tree_size, root_hash=root_hash, cosigned_at=cosigned_at,
             note=note, submitted_by=submitted_by, submitted_at=submitted_at,
         ))
