@@ -69,7 +69,11 @@ class LiveServer:
 
 def start_live_server(directory: Path) -> LiveServer:
     """SafeShare with the fictional demo partnership, served from a thread on a free loopback port."""
-    settings = Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=databases.sqlite_url(directory))
+    # Every browser test signs in from this machine's one address: its per-address limit is set high.
+    settings = Settings(
+        environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=databases.sqlite_url(directory),
+        sign_in_limit_per_address="1000 per minute",
+    )
     engine = databases.new_schema_engine(settings.database_url)
     services = SafeShare.build(engine, settings)
     load_demo(services)

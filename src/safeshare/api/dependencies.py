@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from safeshare.domain.errors import AuthenticationFailed
 from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
+from safeshare.http_security import client_address
 from safeshare.services import SafeShare
 from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Actor, Channel
@@ -26,7 +27,7 @@ def current_actor(
 ) -> Actor:
     if credentials is None:
         raise AuthenticationFailed("send a bearer token from POST /api/v1/auth/token")
-    return services(request).accounts.authenticate(credentials.credentials, SessionKind.TOKEN, Channel.API)
+    return services(request).accounts.authenticate(credentials.credentials, SessionKind.TOKEN, Channel.API, client_address(request))
 
 
 def page_request(

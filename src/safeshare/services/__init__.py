@@ -18,6 +18,7 @@ from safeshare.services.directory import DirectoryService
 from safeshare.services.disclosures import DisclosureService
 from safeshare.services.requests import RequestService
 from safeshare.services.subjects import SubjectService
+from safeshare.services.throttle import SignInThrottle
 from safeshare.services.timeline import TimelineService
 from safeshare.services.use_case import ServiceContext
 from safeshare.settings import Settings
@@ -46,4 +47,5 @@ class SafeShare:
 
     @classmethod
     def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:
-        return cls(ServiceContext(uow_factory=lambda: UnitOfWork(engine), clock=clock, settings=settings))
+        context = ServiceContext(uow_factory=lambda: UnitOfWork(engine), clock=clock, settings=settings, throttle=SignInThrottle(settings))
+        return cls(context)

@@ -10,8 +10,7 @@ from enum import StrEnum
 from safeshare.domain.errors import AuthenticationFailed
 from safeshare.services.context import Actor, Channel
 from safeshare.services.passwords import hash_password, needs_rehash, verify_password
-from safeshare.services.use_case import Service
-from safeshare.settings import Settings
+from safeshare.services.use_case import Service, ServiceContext
 from safeshare.store.repositories.people import Credentials
 from safeshare.store.repositories.sessions import StoredSession
 from safeshare.store.unit_of_work import UnitOfWork
@@ -29,16 +28,21 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def check_password(uow: UnitOfWork, settings: Settings, person_id: str | None, password: str, now: dt.datetime, refusal: str) -> Credentials:
-    """The person's password checked, with lock-out, wherever it is asked for (signing in, or again before a
-    sensitive step).
+def check_password(
+    uow: UnitOfWork, context: ServiceContext, client: str, account: str, person_id: str | None, password: str, refusal: str
+) -> Credentials:
+    """The person's password checked, with the throttle and lock-out, wherever it is asked for (signing in, or
+    again before a sensitive step). `account` is what the throttle counts by: the person's id, or the email
+    typed when no one has it.
 
     Every way of failing does the same work, one argon2 verification, so the time taken does not tell an
     unknown email, a disabled or locked account and a wrong password apart: an unknown person (`person_id`
     None) or an account without a password is verified against a dummy hash, and a disabled or locked account
     has its password verified before it is refused whatever the password. A wrong password on a live account
     counts as a failed sign-in, committed at once although the caller then fails (so the caller must not have
-    written anything yet), and enough of them lock the account; a right one clears the count."""
+    written anything yet), and enough of them within the window lock the account; a right one clears the count."""
+    settings, now = context.settings, context.clock()
+    context.throttle.attempt(client, account)
     credentials = uow.people.credentials(person_id) if person_id is not None else None
     right = verify_password(credentials.password_hash if credentials else None, password)
     if credentials is None:
@@ -46,21 +50,30 @@ def check_password(uow: UnitOfWork, settings: Settings, person_id: str | None, p
     if credentials.disabled or (credentials.locked_until and credentials.locked_until > now):
         raise AuthenticationFailed(refusal)
     if not right:
-        uow.people.count_failed_sign_in(person_id, settings.max_failed_sign_ins, now + dt.timedelta(minutes=settings.lockout_minutes))
+        uow.people.count_failed_sign_in(
+            person_id,
+            settings.max_failed_sign_ins,
+            now,
+            window_start=now - dt.timedelta(minutes=settings.failed_sign_in_window_minutes),
+            locked_until=now + dt.timedelta(minutes=settings.lockout_minutes),
+        )
         uow.commit()
         raise AuthenticationFailed(refusal)
-    uow.people.record_sign_in_result(person_id, 0, None)
+    context.throttle.succeeded(client, account)
+    uow.people.clear_failed_sign_ins(person_id)
     return credentials
 
 
 class AccountService(Service):
-    def sign_in(self, email: str, password: str, kind: SessionKind) -> tuple[str, Actor]:
-        """Return a new secret token and the actor it stands for. The same message for every failure."""
+    def sign_in(self, email: str, password: str, kind: SessionKind, client: str = "local") -> tuple[str, Actor]:
+        """Return a new secret token and the actor it stands for. The same message for every failure.
+        `client` is the address the attempt came from, which the throttle counts by."""
         settings = self.context.settings
         now = self.now()
+        email = email.strip().lower()
         with self.context.uow_factory() as uow:
-            person_id = uow.people.id_for_email(email.strip().lower())
-            credentials = check_password(uow, settings, person_id, password, now, SIGN_IN_FAILED)
+            person_id = uow.people.id_for_email(email)
+            credentials = check_password(uow, self.context, client, person_id or email, person_id, password, SIGN_IN_FAILED)
             if needs_rehash(credentials.password_hash):
                 uow.people.set_password_hash(person_id, hash_password(password))
             token = secrets.token_urlsafe(32)
@@ -84,9 +97,9 @@ class AccountService(Service):
             person = uow.people.get(person_id)
             uow.commit()
         channel = Channel.WEB if kind is SessionKind.WEB else Channel.API
-        return token, Actor.of(person, channel, token_hash(token))
+        return token, Actor.of(person, channel, token_hash(token), client)
 
-    def authenticate(self, token: str, kind: SessionKind, channel: Channel) -> Actor:
+    def authenticate(self, token: str, kind: SessionKind, channel: Channel, client: str = "local") -> Actor:
         """Resolve a presented token to the actor, enforcing expiry, idle time-out and disabled accounts."""
         now = self.now()
         hashed = token_hash(token)
@@ -105,7 +118,7 @@ class AccountService(Service):
                 raise AuthenticationFailed("this account cannot sign in")
             uow.sessions.touch(hashed, now)
             uow.commit()
-        return Actor.of(person, channel, hashed)
+        return Actor.of(person, channel, hashed, client)
 
     def session(self, actor: Actor) -> StoredSession | None:
         with self.context.uow_factory() as uow:
@@ -114,7 +127,7 @@ class AccountService(Service):
     def reauthenticate(self, actor: Actor, password: str) -> None:
         """Confirm the password again before a sensitive step such as break-glass access."""
         with self.context.uow_factory() as uow:
-            check_password(uow, self.context.settings, actor.person_id, password, self.now(), WRONG_PASSWORD)
+            check_password(uow, self.context, actor.client, actor.person_id, actor.person_id, password, WRONG_PASSWORD)
             if actor.session_token_hash:
                 uow.sessions.mark_reauthenticated(actor.session_token_hash, self.now())
             uow.commit()

@@ -13,6 +13,7 @@ from safeshare.domain.permissions import Permission
 from safeshare.guidance import Guidance, installed_versions, load_guidance
 from safeshare.services.clock import Clock
 from safeshare.services.context import Actor
+from safeshare.services.throttle import SignInThrottle
 from safeshare.settings import Settings
 from safeshare.store.unit_of_work import UnitOfWork
 
@@ -25,6 +26,7 @@ class ServiceContext:
     uow_factory: Callable[[], UnitOfWork]
     clock: Clock
     settings: Settings
+    throttle: SignInThrottle
     _loaded_guidance: dict = field(default_factory=dict, repr=False)
 
     def guidance(self, version: str | None = None) -> Guidance:

@@ -42,6 +42,7 @@ people = Table(
     Column("job_title", String(200), nullable=False),
     Column("password_hash", String(200)),
     Column("failed_sign_ins", Integer, nullable=False, default=0),
+    Column("first_failed_sign_in_at", UTCDateTime()),  # failures count towards the lock-out within a window from here
     Column("locked_until", UTCDateTime()),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime(), nullable=False),

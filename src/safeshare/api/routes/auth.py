@@ -5,6 +5,7 @@ from pydantic import BaseModel, Field
 
 from safeshare.api.dependencies import CurrentActor, Services
 from safeshare.domain.people import Person
+from safeshare.http_security import client_address
 from safeshare.services.accounts import SessionKind
 
 router = APIRouter(prefix="/auth", tags=["accounts"])
@@ -22,8 +23,8 @@ class TokenIssued(BaseModel):
 
 
 @router.post("/token", response_model=TokenIssued)
-def issue_token(credentials: Credentials, services: Services) -> TokenIssued:
-    token, _actor = services.accounts.sign_in(credentials.email, credentials.password, SessionKind.TOKEN)
+def issue_token(credentials: Credentials, request: Request, services: Services) -> TokenIssued:
+    token, _actor = services.accounts.sign_in(credentials.email, credentials.password, SessionKind.TOKEN, client_address(request))
     return TokenIssued(access_token=token, expires_in=services.context.settings.api_token_hours * 3600)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, or_, select, update
 
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
@@ -105,22 +105,27 @@ class PersonRepository:
     def set_password_hash(self, person_id: str, password_hash: str) -> None:
         self._db.execute(update(people).where(people.c.id == person_id).values(password_hash=password_hash))
 
-    def count_failed_sign_in(self, person_id: str, threshold: int, locked_until: dt.datetime) -> None:
-        """One more failure, counted in the database so that concurrent guesses are each counted; the one that
-        reaches the threshold locks the account and starts the count again."""
+    def count_failed_sign_in(self, person_id: str, threshold: int, now: dt.datetime, window_start: dt.datetime, locked_until: dt.datetime) -> None:
+        """One more failure, counted in the database so that concurrent guesses are each counted. Failures count
+        together only within the window from the first of them; the one that reaches the threshold locks the
+        account and starts the count again."""
+        fresh = or_(people.c.first_failed_sign_in_at.is_(None), people.c.first_failed_sign_in_at <= window_start)
         failures = self._db.execute(
-            update(people).where(people.c.id == person_id).values(failed_sign_ins=people.c.failed_sign_ins + 1)
+            update(people)
+            .where(people.c.id == person_id)
+            .values(
+                failed_sign_ins=case((fresh, 1), else_=people.c.failed_sign_ins + 1),
+                first_failed_sign_in_at=case((fresh, now), else_=people.c.first_failed_sign_in_at),
+            )
             .returning(people.c.failed_sign_ins)
         ).scalar_one()
         if failures >= threshold:
             self._db.execute(
                 update(people).where(people.c.id == person_id, people.c.failed_sign_ins >= threshold)
-                .values(failed_sign_ins=0, locked_until=locked_until)
+                .values(failed_sign_ins=0, first_failed_sign_in_at=None, locked_until=locked_until)
             )
 
-    def record_sign_in_result(self, person_id: str, failed_sign_ins: int, locked_until: dt.datetime | None) -> None:
+    def clear_failed_sign_ins(self, person_id: str) -> None:
         self._db.execute(
-            update(people)
-            .where(people.c.id == person_id)
-            .values(failed_sign_ins=failed_sign_ins, locked_until=locked_until)
+            update(people).where(people.c.id == person_id).values(failed_sign_ins=0, first_failed_sign_in_at=None, locked_until=None)
         )

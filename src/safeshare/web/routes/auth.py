@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import FormData
 
 from safeshare.demo import DEMO_PASSWORD, demo_accounts
-from safeshare.domain.errors import AuthenticationFailed
+from safeshare.api.errors import error_headers
+from safeshare.domain.errors import AuthenticationFailed, ServiceUnavailable, TooManyAttempts
+from safeshare.http_security import client_address
 from safeshare.services.accounts import SessionKind
 from safeshare.web import cookies
 from safeshare.web.context import PostedForm, read_form, redirect, render, safe_next, services_of, settings_of
@@ -66,7 +68,13 @@ def sign_in(request: Request, data: Annotated[FormData, Depends(read_form)]):
         errors.add("password", "Enter your password")
     if not errors:
         try:
-            token, _actor = services.accounts.sign_in(email, password, SessionKind.WEB)
+            token, _actor = services.accounts.sign_in(email, password, SessionKind.WEB, client_address(request))
+        except (TooManyAttempts, ServiceUnavailable) as error:
+            errors.add("email", error.message)
+            status = 429 if isinstance(error, TooManyAttempts) else 503
+            response = _sign_in_page(request, Form({"email": email, "next": form.get("next")}), errors, status)
+            response.headers.update(error_headers(error) or {})
+            return response
         except AuthenticationFailed as error:
             errors.add("email", error.message)
         else:
