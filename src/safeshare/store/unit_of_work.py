@@ -14,6 +14,7 @@ from safeshare.store.repositories.people import PersonRepository
 from safeshare.store.repositories.requests import RequestRepository
 from safeshare.store.repositories.sessions import SessionRepository
 from safeshare.store.repositories.subjects import SubjectRepository
+from safeshare.store.repositories.two_step import TwoStepRepository
 
 
 class UnitOfWork:
@@ -27,6 +28,7 @@ class UnitOfWork:
     people: PersonRepository
     subjects: SubjectRepository
     sessions: SessionRepository
+    two_step: TwoStepRepository
     connection: Connection
 
     def __init__(self, engine: Engine):
@@ -46,6 +48,7 @@ class UnitOfWork:
         self.people = PersonRepository(self.connection)
         self.subjects = SubjectRepository(self.connection)
         self.sessions = SessionRepository(self.connection)
+        self.two_step = TwoStepRepository(self.connection)
         return self
 
     def commit(self) -> None:

@@ -14,6 +14,9 @@ router = APIRouter(prefix="/auth", tags=["accounts"])
 class Credentials(BaseModel):
     email: str = Field(max_length=320)
     password: str = Field(max_length=1000)
+    code: str | None = Field(
+        default=None, max_length=64, description="For two-step sign-in: the authenticator app's code, or a recovery code."
+    )
 
 
 class TokenIssued(BaseModel):
@@ -24,7 +27,9 @@ class TokenIssued(BaseModel):
 
 @router.post("/token", response_model=TokenIssued)
 def issue_token(credentials: Credentials, request: Request, services: Services) -> TokenIssued:
-    token, _actor = services.accounts.sign_in(credentials.email, credentials.password, SessionKind.TOKEN, client_address(request))
+    token, _actor = services.accounts.sign_in(
+        credentials.email, credentials.password, SessionKind.TOKEN, client_address(request), credentials.code
+    )
     return TokenIssued(access_token=token, expires_in=services.context.settings.api_token_hours * 3600)
 
 

@@ -11,11 +11,12 @@ from safeshare.demo import DEMO_PASSWORD, demo_accounts
 from safeshare.api.errors import error_headers
 from safeshare.domain.errors import AuthenticationFailed, ServiceUnavailable, TooManyAttempts
 from safeshare.http_security import client_address
-from safeshare.services.accounts import SessionKind
+from safeshare.services.accounts import SecondStepRequired, SessionKind, Stage
 from safeshare.web import cookies
 from safeshare.web.context import PostedForm, read_form, redirect, render, safe_next, services_of, settings_of
 from safeshare.web.csrf import FIELD
 from safeshare.web.forms import Form, FormErrors
+from safeshare.web.routes.two_step import CODE_PATH, SET_UP_PATH
 
 router = APIRouter(include_in_schema=False)
 
@@ -74,6 +75,12 @@ def sign_in(request: Request, data: Annotated[FormData, Depends(read_form)]):
             status = 429 if isinstance(error, TooManyAttempts) else 503
             response = _sign_in_page(request, Form({"email": email, "next": form.get("next")}), errors, status)
             response.headers.update(error_headers(error) or {})
+            return response
+        except SecondStepRequired as partial:
+            response = redirect(CODE_PATH if partial.stage is Stage.SECOND_STEP else SET_UP_PATH)
+            cookies.clear_sign_in(response, settings)
+            cookies.clear_journey(response, settings)
+            cookies.set_session(response, settings, partial.token)
             return response
         except AuthenticationFailed as error:
             errors.add("email", error.message)
