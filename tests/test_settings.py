@@ -162,3 +162,16 @@ def test_the_address_and_account_limit_follows_the_lock_out_threshold():
         environment=Environment.TEST, secret_key=STRONG, max_failed_sign_ins=10, sign_in_limit_per_address_and_account="8 per hour"
     )
     assert settings.sign_in_limit_per_address_and_account == "8 per hour"
+
+
+def test_the_identity_provider_needs_its_client_credentials():
+    with pytest.raises(ValidationError, match="SAFESHARE_OIDC_CLIENT_ID and SAFESHARE_OIDC_CLIENT_SECRET must be set"):
+        Settings(environment=Environment.TEST, secret_key=STRONG, oidc_issuer="https://idp.example")
+
+
+def test_production_talks_to_the_identity_provider_over_tls_only():
+    with pytest.raises(ValidationError, match="SAFESHARE_OIDC_ISSUER must be an https:// address"):
+        Settings(
+            environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True,
+            rate_limit_storage="memory://", oidc_issuer="http://idp.example", oidc_client_id="c", oidc_client_secret="s",
+        )

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # Break-glass (emergency) access: how long it lasts, and how recently the password must have been confirmed.
     break_glass_hours: int = Field(default=4, ge=1, le=24)
     break_glass_reauth_minutes: int = Field(default=5, ge=1, le=60)
+    # Signing in through the partnership's identity provider (OpenID Connect); off unless the issuer is set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
     guidance_version: str | None = None
     guidance_overlays: list[Path] = []
     host: str = "127.0.0.1"
@@ -83,6 +87,8 @@ class Settings(BaseSettings):
         if address_problem:
             problems.append(address_problem)
         problems += self._throttle_problems()
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            problems.append("SAFESHARE_OIDC_CLIENT_ID and SAFESHARE_OIDC_CLIENT_SECRET must be set with SAFESHARE_OIDC_ISSUER")
         if self.environment is Environment.PRODUCTION:
             problems += self._production_problems()
         if problems:
@@ -124,6 +130,8 @@ class Settings(BaseSettings):
             problems.append("SAFESHARE_LEDGER_SIGNING_KEY must be set (see 'safeshare ledger keygen')")
         if not self.cookie_secure:
             problems.append("SAFESHARE_COOKIE_SECURE must be true: production is served over TLS")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            problems.append("SAFESHARE_OIDC_ISSUER must be an https:// address")
         if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
             problems.append("SAFESHARE_DATABASE_URL must not be an in-memory database")
         return problems

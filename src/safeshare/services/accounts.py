@@ -35,6 +35,7 @@ CODE_NEEDED = "code: this account signs in in two steps: send the code from its 
 CODE_REFUSED = "code: that code is not right, or it has been used already"
 ENROL_ON_THE_WEB = "your role needs two-step sign-in: sign in on the web pages once to set it up"
 NOT_SIGNED_IN = "you are not signed in, or your session has ended"
+FEDERATED_REFUSED = "your organisation's sign-in worked, but there is no SafeShare account for you, or it cannot sign in"
 TIMED_OUT = "your session has timed out: please sign in again"
 
 
@@ -139,20 +140,40 @@ class AccountService(Service):
             credentials = check_password(uow, self.context, client, person_id or email, person_id, password, SIGN_IN_FAILED, finishes=False)
             if needs_rehash(credentials.password_hash):
                 uow.people.set_password_hash(person_id, hash_password(password))
-            person = uow.people.get(person_id)
-            stage = self._stage_after_password(uow, person)
-            if stage is Stage.SECOND_STEP and code is not None:
-                self._check_second_step(uow, client, person_id, code, now)
-                stage = Stage.COMPLETE
-            if stage is not Stage.SECOND_STEP:
-                _succeeded(uow, self.context, client, person_id, person_id)
-            if stage is not Stage.COMPLETE and kind is SessionKind.TOKEN:
-                uow.commit()
-                if stage is Stage.ENROL:
-                    raise Forbidden(ENROL_ON_THE_WEB)
-                raise AuthenticationFailed(CODE_NEEDED)
-            token = self._new_session(uow, person_id, kind, stage, now)
+            return self._after_first_step(uow, uow.people.get(person_id), kind, client, code, now)
+
+    def sign_in_federated(self, email: str, client: str) -> tuple[str, Actor]:
+        """A web sign-in through the partnership's identity provider, which has vouched for this email address
+        (verified). The person is the SafeShare account with that email, with the roles SafeShare holds; an
+        identity with no account, or a disabled or locked one, is refused. Two-step sign-in, where set up or
+        required, still follows (SecondStepRequired)."""
+        now = self.now()
+        with self.context.uow_factory() as uow:
+            person_id = uow.people.id_for_email(email.strip().lower())
+            self.context.throttle.attempt(client, person_id or email)
+            credentials = uow.people.credentials(person_id) if person_id else None
+            locked = credentials is not None and credentials.locked_until is not None and credentials.locked_until > now
+            if credentials is None or credentials.disabled or locked:
+                raise AuthenticationFailed(FEDERATED_REFUSED)
+            return self._after_first_step(uow, uow.people.get(person_id), SessionKind.WEB, client, None, now)
+
+    def _after_first_step(
+        self, uow: UnitOfWork, person: Person, kind: SessionKind, client: str, code: str | None, now: dt.datetime
+    ) -> tuple[str, Actor]:
+        """The password (or the identity provider) passed: the second step if there is one, then a session."""
+        stage = self._stage_after_password(uow, person)
+        if stage is Stage.SECOND_STEP and code is not None:
+            self._check_second_step(uow, client, person.id, code, now)
+            stage = Stage.COMPLETE
+        if stage is not Stage.SECOND_STEP:
+            _succeeded(uow, self.context, client, person.id, person.id)
+        if stage is not Stage.COMPLETE and kind is SessionKind.TOKEN:
             uow.commit()
+            if stage is Stage.ENROL:
+                raise Forbidden(ENROL_ON_THE_WEB)
+            raise AuthenticationFailed(CODE_NEEDED)
+        token = self._new_session(uow, person.id, kind, stage, now)
+        uow.commit()
         if stage is not Stage.COMPLETE:
             raise SecondStepRequired(token, stage)
         channel = Channel.WEB if kind is SessionKind.WEB else Channel.API
