@@ -15,6 +15,7 @@ from safeshare.web import configure_web
 
 def create_app(settings: Settings | None = None, services: SafeShare | None = None) -> FastAPI:
     settings = settings or load_settings()
+    settings.secret()  # no secret key, no start: before anything is opened
     if services is None:
         engine = make_engine(settings.database_url)
         check_reachable(engine)
