@@ -62,3 +62,20 @@ def new_schema_engine(url: str) -> Engine:
     engine = make_engine(url)
     metadata.create_all(engine)
     return engine
+
+
+REDIS_URL = os.environ.get("SAFESHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/3")
+
+
+def redis_url() -> str:
+    """The suite's Redis database, once it answers; tests keep to key prefixes of their own in it."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {error}")
+    finally:
+        client.close()
+    return REDIS_URL

@@ -87,7 +87,7 @@ def test_development_serves_on_loopback_addresses(host):
 def test_production_may_serve_on_any_address():
     settings = Settings(
         environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True, witness_dir="/w",
-        database_url="postgresql://db.internal/safeshare", host="0.0.0.0",
+        database_url="postgresql://db.internal/safeshare", rate_limit_storage="memory://", host="0.0.0.0",
     )
     assert settings.host == "0.0.0.0"
 
@@ -116,6 +116,7 @@ def test_production_accepts_safe_settings():
     settings = Settings(
         environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True,
         database_url="postgresql://db.internal/safeshare", witness_dir="/srv/safeshare-witness",
+        rate_limit_storage="redis://cache.internal:6379/0",
     )
     assert settings.cookie_secure
 
@@ -132,3 +133,48 @@ def test_the_suite_cannot_reach_the_network():
 
     with socket.socket() as sock, pytest.raises(RuntimeError, match="may not reach the network"):
         sock.connect(("192.0.2.1", 80))
+
+
+@pytest.mark.parametrize(
+    "limit",
+    ["5 per 15 minutes", "4 per 15 minutes", "3 per 10 minutes", "not a rate"],
+)
+def test_the_address_and_account_limit_must_stop_one_address_before_the_lock_out(limit):
+    """Five failures lock an account; one address may make three within the failure window, leaving the owner a typo."""
+    with pytest.raises(ValidationError, match="SAFESHARE_SIGN_IN_LIMIT_PER_ADDRESS_AND_ACCOUNT"):
+        Settings(environment=Environment.TEST, secret_key=STRONG, sign_in_limit_per_address_and_account=limit)
+
+
+def test_the_throttle_storage_must_be_memory_or_redis():
+    with pytest.raises(ValidationError, match="SAFESHARE_RATE_LIMIT_STORAGE must be memory:// .one process. or a redis:// URL"):
+        Settings(environment=Environment.TEST, secret_key=STRONG, rate_limit_storage="memcached://127.0.0.1:11211")
+
+
+def test_production_must_choose_where_the_throttle_counts(monkeypatch):
+    safe = {"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True, "database_url": "postgresql://db/safeshare"}
+    with pytest.raises(ValidationError, match="SAFESHARE_RATE_LIMIT_STORAGE must be set: a redis:// URL that every server process shares"):
+        Settings(environment=Environment.PRODUCTION, **safe)
+    monkeypatch.setenv("SAFESHARE_RATE_LIMIT_STORAGE", "redis://cache.internal:6379/0")
+    assert Settings(environment=Environment.PRODUCTION, **safe).rate_limit_storage.startswith("redis://")
+    monkeypatch.setenv("SAFESHARE_RATE_LIMIT_STORAGE", "memory://")  # a single process, said out loud
+    assert Settings(environment=Environment.PRODUCTION, **safe).rate_limit_storage == "memory://"
+
+
+def test_the_address_and_account_limit_follows_the_lock_out_threshold():
+    settings = Settings(
+        environment=Environment.TEST, secret_key=STRONG, max_failed_sign_ins=10, sign_in_limit_per_address_and_account="8 per hour"
+    )
+    assert settings.sign_in_limit_per_address_and_account == "8 per hour"
+
+
+def test_the_identity_provider_needs_its_client_credentials():
+    with pytest.raises(ValidationError, match="SAFESHARE_OIDC_CLIENT_ID and SAFESHARE_OIDC_CLIENT_SECRET must be set"):
+        Settings(environment=Environment.TEST, secret_key=STRONG, oidc_issuer="https://idp.example")
+
+
+def test_production_talks_to_the_identity_provider_over_tls_only():
+    with pytest.raises(ValidationError, match="SAFESHARE_OIDC_ISSUER must be an https:// address"):
+        Settings(
+            environment=Environment.PRODUCTION, secret_key=STRONG, ledger_signing_key="k", cookie_secure=True,
+            rate_limit_storage="memory://", oidc_issuer="http://idp.example", oidc_client_id="c", oidc_client_secret="s",
+        )

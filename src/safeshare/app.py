@@ -23,6 +23,7 @@ from safeshare.web.errors import body_refused_page
 
 def create_app(settings: Settings | None = None, services: SafeShare | None = None) -> FastAPI:
     settings = settings or load_settings()
+    settings.secret()  # no secret key, no start: before anything is opened
     if services is None:
         engine = make_engine(settings.database_url)
         check_reachable(engine)

@@ -13,10 +13,12 @@ import secrets
 from enum import StrEnum
 from pathlib import Path
 
+from limits import parse as parse_limit
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_SECRET_LENGTH = 32
+_RATE_LIMIT_SCHEMES = {"memory", "redis", "rediss", "redis+sentinel", "redis+cluster"}
 # Values published somewhere (this repository once shipped the last one as its default): never accepted.
 _PLACEHOLDERS = {"", "changeme", "change-me", "secret", "development-only-secret-key-change-me"}
 
@@ -53,8 +55,16 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=10, ge=1)
     api_token_hours: int = Field(default=12, ge=1)
-    max_failed_sign_ins: int = Field(default=5, ge=1)
+    max_failed_sign_ins: int = Field(default=5, ge=3)
     lockout_minutes: int = Field(default=15, ge=1)
+    # Failures count towards the lock-out only within this long of the first of them.
+    failed_sign_in_window_minutes: int = Field(default=15, ge=1)
+    # The sign-in throttle (services/throttle.py), in the `limits` library's notation. Its count is kept in
+    # rate_limit_storage: memory:// for one server process only, redis://host:port/db shared by several.
+    rate_limit_storage: str = "memory://"
+    rate_limit_key_prefix: str = Field(default="safeshare", min_length=1, max_length=100)
+    sign_in_limit_per_address: str = "60 per minute"
+    sign_in_limit_per_address_and_account: str = "3 per 15 minutes"
     # The partnership's default time to answer a request for information, by urgency (R11).
     respond_within_hours_immediate: int = Field(default=2, ge=1)
     respond_within_hours_urgent: int = Field(default=24, ge=1)
@@ -64,6 +74,10 @@ class Settings(BaseSettings):
     break_glass_reauth_minutes: int = Field(default=5, ge=1, le=60)
     # How long an Idempotency-Key is honoured: a retry within it returns the first result (services/idempotency.py).
     idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # Signing in through the partnership's identity provider (OpenID Connect); off unless the issuer is set.
+    oidc_issuer: str | None = None
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
     guidance_version: str | None = None
     guidance_overlays: list[Path] = []
     host: str = "127.0.0.1"
@@ -88,14 +102,44 @@ class Settings(BaseSettings):
         address_problem = serving_address_problem(self.environment, self.host)
         if address_problem:
             problems.append(address_problem)
+        problems += self._throttle_problems()
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_client_secret):
+            problems.append("SAFESHARE_OIDC_CLIENT_ID and SAFESHARE_OIDC_CLIENT_SECRET must be set with SAFESHARE_OIDC_ISSUER")
         if self.environment is Environment.PRODUCTION:
             problems += self._production_problems()
         if problems:
             raise UnsafeSettings(f"refusing unsafe {self.environment.value} settings: " + "; ".join(problems))
         return self
 
+    def _throttle_problems(self) -> list[str]:
+        problems = []
+        if self.rate_limit_storage.split("://", 1)[0] not in _RATE_LIMIT_SCHEMES:
+            problems.append("SAFESHARE_RATE_LIMIT_STORAGE must be memory:// (one process) or a redis:// URL")
+        limits = {}
+        for name in ("sign_in_limit_per_address", "sign_in_limit_per_address_and_account"):
+            try:
+                limits[name] = parse_limit(getattr(self, name))
+            except ValueError:
+                problems.append(f"SAFESHARE_{name.upper()} must be a rate such as '3 per 15 minutes'")
+        per_account = limits.get("sign_in_limit_per_address_and_account")
+        if per_account is not None and (
+            per_account.amount > self.max_failed_sign_ins - 2 or per_account.get_expiry() < self.failed_sign_in_window_minutes * 60
+        ):
+            problems.append(
+                "SAFESHARE_SIGN_IN_LIMIT_PER_ADDRESS_AND_ACCOUNT must allow at most SAFESHARE_MAX_FAILED_SIGN_INS - 2 attempts "
+                f"({self.max_failed_sign_ins - 2}) over at least SAFESHARE_FAILED_SIGN_IN_WINDOW_MINUTES "
+                f"({self.failed_sign_in_window_minutes}), so that one address cannot lock an account out, even with "
+                "one mistyped password of its owner's"
+            )
+        return problems
+
     def _production_problems(self) -> list[str]:
         problems = []
+        if "rate_limit_storage" not in self.model_fields_set:
+            problems.append(
+                "SAFESHARE_RATE_LIMIT_STORAGE must be set: a redis:// URL that every server process shares, "
+                "or memory:// only if a single process serves"
+            )
         if self.secret_key is None:
             problems.append(f"SAFESHARE_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH} characters")
         if self.ledger_signing_key is None:
@@ -104,6 +148,8 @@ class Settings(BaseSettings):
             problems.append("SAFESHARE_WITNESS_DIR must be set: ledger checkpoints are kept outside the database")
         if not self.cookie_secure:
             problems.append("SAFESHARE_COOKIE_SECURE must be true: production is served over TLS")
+        if self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            problems.append("SAFESHARE_OIDC_ISSUER must be an https:// address")
         if self.database_url.startswith("sqlite") and ":memory:" in self.database_url:
             problems.append("SAFESHARE_DATABASE_URL must not be an in-memory database")
         return problems

@@ -21,7 +21,7 @@ from safeshare.services.context import Channel
 from tests.api.helpers import bearer
 from tests.authorisation import ACTORS, REASON, build_scene, expected, names, use_cases
 from tests.exchange import EARLY_HELP, consent_input, decision_input, request_input, to_person
-from tests.factories import PASSWORD, TEST_SECRET_KEY
+from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
 
 API = "/api/v1"
 STATUS = {"forbidden": 403, "notfound": 404, "conflict": 409}
@@ -181,7 +181,10 @@ def test_no_command_leaks(world, clock, database_url, monkeypatch):
             cli.accounts.sign_in("glass_c@agency.example", PASSWORD, SessionKind.TOKEN)[0], SessionKind.TOKEN, Channel.CLI
         )
         scene.ids["G"] = cli.break_glass.open(glass, BreakGlassInput(subject_id=world.subjects["child_a"].id, reason=REASON), PASSWORD).id
-        tokens = {key: cli.accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN)[0] for key in ACTORS}
+        tokens = {
+            key: cli.accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN, code=code_for(cli, f"{key}@agency.example"))[0]
+            for key in ACTORS
+        }
         command = typer.main.get_command(app)  # built once: rebuilding it per run is most of a run's cost
         failures = []
         for case in use_cases(scene):

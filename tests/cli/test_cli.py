@@ -7,7 +7,7 @@ from safeshare.cli import runtime
 from safeshare.cli.main import app
 from safeshare.domain.paging import PageRequest
 from safeshare.services.accounts import SessionKind
-from tests.factories import PASSWORD, TEST_SECRET_KEY
+from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
 from tests.test_app import BROKEN_OVERLAY
 
 runner = CliRunner()
@@ -25,7 +25,8 @@ def cli(world, database_url, monkeypatch):
 
 def token_for(world, key):
     # Signed in through the CLI's own services, which run on the real clock.
-    token, _ = runtime.services().accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN)
+    email = f"{key}@agency.example"
+    token, _ = runtime.services().accounts.sign_in(email, PASSWORD, SessionKind.TOKEN, code=code_for(runtime.services(), email))
     return token
 
 
@@ -112,6 +113,17 @@ def test_login_prints_a_token_and_logout_ends_it(cli, world):
     assert run("logout", token=token).exit_code == 0
     after = run("subjects", "search", "--name", "Ada", token=token)
     assert after.exit_code == 1 and "not signed in" in after.output
+
+
+def test_login_asks_for_the_code_of_two_step_sign_in(cli, world):
+    email = "ig_lead_a@agency.example"
+    without = runner.invoke(app, ["login", "--email", email], input=PASSWORD + "\n")
+    assert without.exit_code == 1 and "two steps" in without.output
+    code = code_for(runtime.services(), email)
+    result = runner.invoke(app, ["login", "--email", email, "--code"], input=f"{PASSWORD}\n{code}\n")
+    assert result.exit_code == 0, result.output
+    token = result.output.split("SAFESHARE_TOKEN=")[1].split()[0]
+    assert run("logout", token=token).exit_code == 0  # the token stood for a signed-in person
 
 
 def test_a_bad_guidance_overlay_stops_the_cli_at_start_up_naming_file_and_line(cli, world, monkeypatch, tmp_path):

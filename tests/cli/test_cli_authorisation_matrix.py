@@ -21,7 +21,7 @@ from safeshare.store.ledger_tables import ledger_entries
 from safeshare.store.metadata import metadata
 from tests.authorisation import ACTORS, REASON, build_scene, expected, use_cases
 from tests.exchange import consent_input, request_input
-from tests.factories import PASSWORD, TEST_SECRET_KEY
+from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
 
 runner = CliRunner()
 CHILD_NAMES = ("Ada", "Lovelace", "Kit")
@@ -85,7 +85,8 @@ def cli_scene(world, database_url, monkeypatch):
         scene.ids["G"] = cli.break_glass.open(glass, BreakGlassInput(subject_id=world.subjects["child_a"].id, reason=REASON), PASSWORD).id
         scene.cli = cli  # type: ignore[attr-defined]
         scene.tokens = {  # type: ignore[attr-defined]
-            key: cli.accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN)[0] for key in ACTORS
+            key: cli.accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN, code=code_for(cli, f"{key}@agency.example"))[0]
+            for key in ACTORS
         }
         yield scene
     finally:

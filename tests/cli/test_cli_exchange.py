@@ -13,7 +13,7 @@ from safeshare.domain.paging import PageRequest
 from safeshare.domain.requests import RequestAnswer
 from safeshare.services.accounts import SessionKind
 from tests.exchange import consent_input, decision_input, disclose, extend, request_input, to_person
-from tests.factories import PASSWORD, TEST_SECRET_KEY
+from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
 
 runner = CliRunner()
 
@@ -30,7 +30,8 @@ def w(world, database_url, monkeypatch):
 
 def token_for(w, key):
     # Signed in through the CLI's own services, which run on the real clock.
-    return runtime.services().accounts.sign_in(f"{key}@agency.example", PASSWORD, SessionKind.TOKEN)[0]
+    email = f"{key}@agency.example"
+    return runtime.services().accounts.sign_in(email, PASSWORD, SessionKind.TOKEN, code=code_for(runtime.services(), email))[0]
 
 
 def run(*args, token=None, input=None):

@@ -1,3 +1,6 @@
+import dataclasses
+import itertools
+
 import pytest
 
 from safeshare.domain.errors import AuthenticationFailed
@@ -6,8 +9,13 @@ from safeshare.services.context import Channel
 from tests.factories import PASSWORD
 
 
-def sign_in(world, key="practitioner_a", password=PASSWORD, kind=SessionKind.TOKEN):
-    return world.services.accounts.sign_in(f"{key}@agency.example", password, kind)
+def sign_in(world, key="practitioner_a", password=PASSWORD, kind=SessionKind.TOKEN, client="local"):
+    return world.services.accounts.sign_in(f"{key}@agency.example", password, kind, client)
+
+
+def addresses():
+    """A different address for each guess: the lock-out is what stops guessing spread over many places."""
+    return (f"192.0.2.{n}" for n in itertools.count(1))
 
 
 def test_sign_in_issues_a_token_that_authenticates(world):
@@ -26,9 +34,9 @@ def test_wrong_password_and_unknown_email_get_the_same_answer(world):
 
 
 def test_repeated_failures_lock_the_account_until_the_lockout_ends(world, clock):
-    for _ in range(world.services.context.settings.max_failed_sign_ins):
+    for _, client in zip(range(world.services.context.settings.max_failed_sign_ins), addresses()):
         with pytest.raises(AuthenticationFailed):
-            sign_in(world, password="guessing")
+            sign_in(world, password="guessing", client=client)
     with pytest.raises(AuthenticationFailed):
         sign_in(world)  # even the right password is refused while locked
     clock.advance(minutes=world.services.context.settings.lockout_minutes + 1)
@@ -38,9 +46,9 @@ def test_repeated_failures_lock_the_account_until_the_lockout_ends(world, clock)
 
 def test_wrong_passwords_when_confirming_again_count_towards_the_lockout(world):
     _, actor = sign_in(world)
-    for _ in range(world.services.context.settings.max_failed_sign_ins):
+    for _, client in zip(range(world.services.context.settings.max_failed_sign_ins), addresses()):
         with pytest.raises(AuthenticationFailed):
-            world.services.accounts.reauthenticate(actor, "guessing")
+            world.services.accounts.reauthenticate(dataclasses.replace(actor, client=client), "guessing")
     with pytest.raises(AuthenticationFailed):
         world.services.accounts.reauthenticate(actor, PASSWORD)  # locked: not even the right one
     with pytest.raises(AuthenticationFailed):
@@ -49,13 +57,14 @@ def test_wrong_passwords_when_confirming_again_count_towards_the_lockout(world):
 
 def test_a_success_resets_the_failure_count(world):
     limit = world.services.context.settings.max_failed_sign_ins
+    clients = addresses()
     for _ in range(limit - 1):
         with pytest.raises(AuthenticationFailed):
-            sign_in(world, password="guessing")
+            sign_in(world, password="guessing", client=next(clients))
     sign_in(world)
     for _ in range(limit - 1):
         with pytest.raises(AuthenticationFailed):
-            sign_in(world, password="guessing")
+            sign_in(world, password="guessing", client=next(clients))
     assert sign_in(world)[0]
 
 
@@ -143,9 +152,9 @@ def argon2_calls(monkeypatch):
 
 
 def _lock(world, key):
-    for _ in range(world.services.context.settings.max_failed_sign_ins):
+    for _, client in zip(range(world.services.context.settings.max_failed_sign_ins), addresses()):
         with pytest.raises(AuthenticationFailed):
-            sign_in(world, key, password="guessing")
+            sign_in(world, key, password="guessing", client=client)
 
 
 @pytest.mark.parametrize(
@@ -173,9 +182,9 @@ def test_every_failed_sign_in_does_the_same_work_as_a_wrong_password(world, argo
 
 def test_confirming_again_on_a_locked_account_does_the_same_work(world, argon2_calls):
     _, actor = sign_in(world)
-    for _ in range(world.services.context.settings.max_failed_sign_ins):
+    for _, client in zip(range(world.services.context.settings.max_failed_sign_ins), addresses()):
         with pytest.raises(AuthenticationFailed):
-            world.services.accounts.reauthenticate(actor, "guessing")
+            world.services.accounts.reauthenticate(dataclasses.replace(actor, client=client), "guessing")
     argon2_calls.verifications = 0
     with pytest.raises(AuthenticationFailed):
         world.services.accounts.reauthenticate(actor, PASSWORD)
@@ -186,7 +195,7 @@ def test_guesses_while_locked_neither_count_nor_extend_the_lock(world, clock):
     _lock(world, "practitioner_a")
     clock.advance(minutes=world.services.context.settings.lockout_minutes - 1)
     with pytest.raises(AuthenticationFailed):
-        sign_in(world, password="guessing")
+        sign_in(world, password="guessing", client="198.51.100.1")
     clock.advance(minutes=2)
     assert sign_in(world)[0]
 
@@ -196,7 +205,7 @@ def test_concurrent_wrong_passwords_are_each_counted(world):
     from tests.threads import run_threads
 
     limit = world.services.context.settings.max_failed_sign_ins
-    outcomes = run_threads(limit, lambda _i: sign_in(world, password="guessing"))
+    outcomes = run_threads(limit, lambda i: sign_in(world, password="guessing", client=f"192.0.2.{i}"))
     assert all(isinstance(o, AuthenticationFailed) for o in outcomes), outcomes
     with pytest.raises(AuthenticationFailed):
         sign_in(world)  # locked by exactly `limit` failures, however they interleaved

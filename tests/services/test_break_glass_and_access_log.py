@@ -1,5 +1,6 @@
 """Break-glass emergency access, and the access log's history of a subject."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -23,8 +24,9 @@ def w(world):
     return extend(world)
 
 
-def open_glass(w, key="practitioner_c", subject="child_a", password=PASSWORD):
-    return w.services.break_glass.open(w.actor(key), BreakGlassInput(subject_id=w.subjects[subject].id, reason=REASON), password)
+def open_glass(w, key="practitioner_c", subject="child_a", password=PASSWORD, client="local"):
+    actor = dataclasses.replace(w.actor(key), client=client)
+    return w.services.break_glass.open(actor, BreakGlassInput(subject_id=w.subjects[subject].id, reason=REASON), password)
 
 
 def test_break_glass_opens_time_limited_access_and_every_read_says_so(w, clock):
@@ -80,16 +82,17 @@ def credentials(w, key):
 
 
 def test_wrong_break_glass_passwords_count_as_failed_sign_ins_and_lock_the_account(w, clock):
+    """Guesses from several addresses (one address is throttled first: test_sign_in_throttle.py)."""
     settings = w.services.context.settings
     with pytest.raises(AuthenticationFailed):
-        open_glass(w, password="wrong password!")
+        open_glass(w, password="wrong password!", client="192.0.2.1")
     assert credentials(w, "practitioner_c").failed_sign_ins == 1  # kept although the use case failed
     with pytest.raises(AuthenticationFailed):  # and counted with the wrong passwords given to sign in
-        w.services.accounts.sign_in("practitioner_c@agency.example", "wrong password!", SessionKind.TOKEN)
+        w.services.accounts.sign_in("practitioner_c@agency.example", "wrong password!", SessionKind.TOKEN, "192.0.2.2")
     assert credentials(w, "practitioner_c").failed_sign_ins == 2
-    for _ in range(settings.max_failed_sign_ins - 2):
+    for attempt in range(settings.max_failed_sign_ins - 2):
         with pytest.raises(AuthenticationFailed):
-            open_glass(w, password="wrong password!")
+            open_glass(w, password="wrong password!", client=f"192.0.2.{10 + attempt}")
     assert credentials(w, "practitioner_c").locked_until == clock.now + dt.timedelta(minutes=settings.lockout_minutes)
     with pytest.raises(AuthenticationFailed):  # even the right password is refused while locked, here
         open_glass(w)

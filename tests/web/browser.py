@@ -16,12 +16,13 @@ from pathlib import Path
 import uvicorn
 
 from safeshare.app import create_app
-from safeshare.demo import DEMO_PASSWORD, DOMAIN, load_demo
+from safeshare.demo import ADMIN_EMAIL, DEMO_PASSWORD, DOMAIN, PEOPLE, load_demo
+from safeshare.domain.people import needs_two_step
 from safeshare.services import SafeShare
 from safeshare.settings import Environment, Settings
 from safeshare.web import govuk_assets_installed
 from tests import databases
-from tests.factories import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY, set_up_two_step
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -69,10 +70,17 @@ class LiveServer:
 
 def start_live_server(directory: Path) -> LiveServer:
     """SafeShare with the fictional demo partnership, served from a thread on a free loopback port."""
-    settings = Settings(environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=databases.sqlite_url(directory))
+    # Every browser test signs in from this machine's one address: its per-address limit is set high.
+    settings = Settings(
+        environment=Environment.TEST, secret_key=TEST_SECRET_KEY, database_url=databases.sqlite_url(directory),
+        sign_in_limit_per_address="1000 per minute",
+    )
     engine = databases.new_schema_engine(settings.database_url)
     services = SafeShare.build(engine, settings)
     load_demo(services)
+    # The demo's administrator and governance roles set up two-step sign-in, as on their first sign-in.
+    for email in [ADMIN_EMAIL] + [demo_email(local) for _agency, local, _name, _title, roles in PEOPLE if needs_two_step(roles)]:
+        set_up_two_step(services, email, DEMO_PASSWORD)
     port = free_port()
     config = uvicorn.Config(create_app(settings, services), host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off")
     server = uvicorn.Server(config)

@@ -7,7 +7,7 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, code_for
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -27,6 +27,11 @@ def sign_in(client: TestClient, key: str, password: str = PASSWORD) -> str:
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
+    if response.headers["location"] == "/sign-in/code":
+        code = code_for(client.app.state.services, f"{key}@agency.example")
+        page = client.get("/sign-in/code")
+        response = client.post("/sign-in/code", data={"csrf_token": csrf_token(page.text), "code": code})
+        assert response.status_code == 303, response.text
     home = client.get("/")
     assert home.status_code == 200
     return csrf_token(home.text)

@@ -54,3 +54,30 @@ def test_production_never_shows_the_demo_accounts_even_if_they_exist(web, servic
     assert "Demo accounts" not in html
     assert DEMO_PASSWORD not in html
     assert "tara.teacher@fernhill.example" not in html
+
+
+def test_guessing_at_the_sign_in_form_is_throttled_with_retry_after(web, world):
+    from tests.factories import PASSWORD
+
+    def attempt(password):
+        page = web.get("/sign-in").text
+        return web.post("/sign-in", data={"email": "practitioner_a@agency.example", "password": password, "csrf_token": csrf_token(page)})
+
+    assert [attempt("guessing").status_code for _ in range(3)] == [400, 400, 400]
+    throttled = attempt(PASSWORD)  # even the right password waits now, from this address
+    assert throttled.status_code == 429
+    assert 1 <= int(throttled.headers["retry-after"]) <= 15 * 60
+    assert "Too many attempts to sign in: wait 15 minutes and try again" in throttled.text
+    assert 'class="govuk-error-summary' in throttled.text
+
+
+def test_guessing_the_password_for_emergency_access_is_throttled(web, world):
+    from tests.web.helpers import sign_in
+
+    token = sign_in(web, "practitioner_b")
+    path = f"/subjects/{world.subjects['child_a'].id}/emergency-access"
+    form = {"reason": "a child is missing and may be at risk", "password": "guessing", "csrf_token": token}
+    statuses = [web.post(path, data=form).status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    throttled = web.post(path, data=form)
+    assert "Too many attempts to sign in" in throttled.text and throttled.headers["retry-after"]

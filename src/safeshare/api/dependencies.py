@@ -14,6 +14,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from safeshare.domain.errors import AuthenticationFailed
 from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
+from safeshare.http_security import client_address
 from safeshare.services import SafeShare
 from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Actor, Channel
@@ -31,7 +32,7 @@ def current_actor(
 ) -> Actor:
     if credentials is None:
         raise AuthenticationFailed("send a bearer token from POST /api/v1/auth/token")
-    return services(request).accounts.authenticate(credentials.credentials, SessionKind.TOKEN, Channel.API)
+    return services(request).accounts.authenticate(credentials.credentials, SessionKind.TOKEN, Channel.API, client_address(request))
 
 
 @functools.cache

@@ -23,12 +23,26 @@ from safeshare.domain.errors import (
     InvalidInput,
     NotFound,
     SafeShareError,
+    ServiceUnavailable,
+    TooManyAttempts,
 )
 from safeshare.request_limits import RequestRefused
 
 log = logging.getLogger(__name__)
 
-STATUS = {InvalidInput: 422, NotFound: 404, Forbidden: 403, Conflict: 409, AuthenticationFailed: 401}
+STATUS = {
+    InvalidInput: 422, NotFound: 404, Forbidden: 403, Conflict: 409, AuthenticationFailed: 401, TooManyAttempts: 429,
+    ServiceUnavailable: 503,
+}
+
+
+def error_headers(error: SafeShareError) -> dict[str, str] | None:
+    """Retry-After on a throttled attempt, the bearer challenge on a refused one."""
+    if isinstance(error, TooManyAttempts):
+        return {"Retry-After": str(error.retry_after_seconds)}
+    if isinstance(error, AuthenticationFailed):
+        return {"WWW-Authenticate": "Bearer"}
+    return None
 
 
 def problem_body(message: str, problems: list[dict]) -> dict:
@@ -76,8 +90,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _domain_error(_request: Request, error: SafeShareError) -> JSONResponse:
         status = next((code for kind, code in STATUS.items() if isinstance(error, kind)), 400)
         problems = [{"field": p.field, "problem": p.message} for p in error.problems]
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(problem_body(error.message, problems), status_code=status, headers=headers)
+        return JSONResponse(problem_body(error.message, problems), status_code=status, headers=error_headers(error))
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

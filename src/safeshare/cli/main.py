@@ -122,10 +122,14 @@ def demo_load() -> None:
 
 @app.command()
 @reports_errors
-def login(email: Annotated[str, typer.Option(prompt=True)]) -> None:
+def login(
+    email: Annotated[str, typer.Option(prompt=True)],
+    two_step: Annotated[bool, typer.Option("--code", help="Ask for a two-step sign-in code as well.")] = False,
+) -> None:
     """Sign in and print a bearer token for the API and CLI."""
     password = typer.prompt("Password", hide_input=True)
-    token, _ = services().accounts.sign_in(email, password, SessionKind.TOKEN)
+    code = typer.prompt("Code from your authenticator app (or a recovery code)", hide_input=True) if two_step else None
+    token, _ = services().accounts.sign_in(email, password, SessionKind.TOKEN, code=code)
     console.print("Signed in. Run this so later commands act as you:")
     typer.echo(f"export SAFESHARE_TOKEN={token}")
 

@@ -42,3 +42,16 @@ class Conflict(SafeShareError):
 
 class AuthenticationFailed(SafeShareError):
     pass
+
+
+class TooManyAttempts(SafeShareError):
+    """Throttled: the same answer whichever limit was reached, and whether or not the account exists."""
+
+    def __init__(self, retry_after_seconds: int):
+        minutes = max(1, -(-retry_after_seconds // 60))
+        super().__init__(f"too many attempts to sign in: wait {minutes} minute{'s' if minutes > 1 else ''} and try again")
+        self.retry_after_seconds = retry_after_seconds
+
+
+class ServiceUnavailable(SafeShareError):
+    """Something sign-in depends on cannot be reached; it refuses rather than going on unprotected."""

@@ -20,6 +20,21 @@ class Role(StrEnum):
     SYSTEM_ADMINISTRATOR = "system_administrator"
 
 
+# Roles that see the whole directory, governance or the partnership's audit: they sign in with a second step
+# (a code from an authenticator app) and cannot use SafeShare until they have set it up. Anyone may.
+TWO_STEP_ROLES = frozenset({
+    Role.SYSTEM_ADMINISTRATOR,
+    Role.INFORMATION_GOVERNANCE_LEAD,
+    Role.CALDICOTT_GUARDIAN,
+    Role.SIRO,
+    Role.PARTNERSHIP_AUDITOR,
+})
+
+
+def needs_two_step(roles: frozenset[Role]) -> bool:
+    return bool(roles & TWO_STEP_ROLES)
+
+
 class PersonDetails(DomainModel):
     agency_id: str
     name: str = Field(min_length=2, max_length=200)

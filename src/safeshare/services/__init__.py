@@ -22,6 +22,7 @@ from safeshare.services.disclosures import DisclosureService
 from safeshare.services.housekeeping import HousekeepingService
 from safeshare.services.requests import RequestService
 from safeshare.services.subjects import SubjectService
+from safeshare.services.throttle import SignInThrottle
 from safeshare.services.timeline import TimelineService
 from safeshare.services.witnesses import WitnessService
 from safeshare.services.use_case import ServiceContext
@@ -65,4 +66,7 @@ class SafeShare:
     @classmethod
     def build(cls, engine: Engine, settings: Settings, clock: Clock = utc_now) -> SafeShare:
         tag_key = entry_tag_key(signing_key(settings))
-        return cls(ServiceContext(uow_factory=lambda: UnitOfWork(engine, tag_key), clock=clock, settings=settings))
+        context = ServiceContext(
+            uow_factory=lambda: UnitOfWork(engine, tag_key), clock=clock, settings=settings, throttle=SignInThrottle(settings)
+        )
+        return cls(context)

@@ -56,7 +56,7 @@ class BreakGlassService(Service):
     def _check_reauthenticated(self, uow: UnitOfWork, actor: Actor, password: str | None, now: dt.datetime) -> None:
         if password is not None:
             # Counted and locked out like a sign-in; runs before anything is written (see check_password).
-            check_password(uow, self.context.settings, actor.person_id, password, now, WRONG_PASSWORD)
+            check_password(uow, self.context, actor.client, actor.person_id, actor.person_id, password, WRONG_PASSWORD)
             if actor.session_token_hash:
                 uow.sessions.mark_reauthenticated(actor.session_token_hash, now)
             return

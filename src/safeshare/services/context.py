@@ -22,10 +22,12 @@ class Actor:
     roles: frozenset[Role]
     channel: Channel
     session_token_hash: str | None = None
+    # The network address the request came from ("local" on the command line): what the throttle counts by.
+    client: str = "local"
 
     @classmethod
-    def of(cls, person: Person, channel: Channel, session_token_hash: str | None = None) -> Actor:
-        return cls(person.id, person.agency_id, person.roles, channel, session_token_hash)
+    def of(cls, person: Person, channel: Channel, session_token_hash: str | None = None, client: str = "local") -> Actor:
+        return cls(person.id, person.agency_id, person.roles, channel, session_token_hash, client)
 
     @property
     def permissions(self) -> frozenset[Permission]:

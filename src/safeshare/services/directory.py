@@ -111,7 +111,7 @@ class DirectoryService(Service):
         _person(uow, person_id)
         check_password_strength(password)
         uow.people.set_password_hash(person_id, hash_password(password))
-        uow.people.record_sign_in_result(person_id, 0, None)
+        uow.people.clear_failed_sign_ins(person_id)
         uow.sessions.remove_all_for(person_id)
 
     def whoami(self, actor: Actor) -> Person:

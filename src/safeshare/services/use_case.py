@@ -16,6 +16,7 @@ from safeshare.services.clock import Clock
 from safeshare.services.context import Actor
 from safeshare.services.security_events import SecurityEvent, record_event
 from safeshare.services.idempotency import Attempt, Idempotent, checked_key, request_digest, retrying_taken_keys
+from safeshare.services.throttle import SignInThrottle
 from safeshare.settings import Settings
 from safeshare.store.unit_of_work import UnitOfWork
 
@@ -28,6 +29,7 @@ class ServiceContext:
     uow_factory: Callable[[], UnitOfWork]
     clock: Clock
     settings: Settings
+    throttle: SignInThrottle
     _loaded_guidance: dict = field(default_factory=dict, repr=False)
 
     def guidance(self, version: str | None = None) -> Guidance:

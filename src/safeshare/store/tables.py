@@ -42,6 +42,7 @@ people = Table(
     Column("job_title", String(200), nullable=False),
     Column("password_hash", String(200)),
     Column("failed_sign_ins", Integer, nullable=False, default=0),
+    Column("first_failed_sign_in_at", UTCDateTime()),  # failures count towards the lock-out within a window from here
     Column("locked_until", UTCDateTime()),
     Column("disabled", Boolean, nullable=False, default=False),
     Column("created_at", UTCDateTime(), nullable=False),
@@ -103,6 +104,30 @@ sessions = Table(
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("reauthenticated_at", UTCDateTime()),
     Column("csrf_token", String(64)),
+    # "complete", or a web session part way through signing in: "second_step" (a code is due) or "enrol"
+    # (two-step sign-in must be set up first). Only a complete session reaches any use case.
+    Column("stage", String(20), nullable=False, server_default="complete"),
+)
+
+# Two-step sign-in: the RFC 6238 secret, encrypted with a key derived from the secret key. Unconfirmed until
+# the first code from it is given; the last time step used, so that a code is never accepted twice.
+two_step_secrets = Table(
+    "two_step_secrets",
+    metadata,
+    Column("person_id", ID, ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("secret", String(300), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("confirmed_at", UTCDateTime()),
+    Column("last_used_step", Integer),
+)
+
+# Single-use recovery codes, kept only as keyed hashes (each code carries 120 random bits).
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("person_id", ID, ForeignKey("people.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("used_at", UTCDateTime()),
 )
 
 # Lets a subject's access history be listed without scanning the whole access log.

@@ -17,6 +17,7 @@ from safeshare.store.repositories.requests import RequestRepository
 from safeshare.store.repositories.sessions import SessionRepository
 from safeshare.store.repositories.subjects import SubjectRepository
 from safeshare.store.repositories.witnesses import WitnessRepository
+from safeshare.store.repositories.two_step import TwoStepRepository
 
 
 class UnitOfWork:
@@ -32,6 +33,7 @@ class UnitOfWork:
     subjects: SubjectRepository
     sessions: SessionRepository
     witnesses: WitnessRepository
+    two_step: TwoStepRepository
     connection: Connection
 
     def __init__(self, engine: Engine, ledger_tag_key: bytes | None = None):
@@ -56,6 +58,7 @@ class UnitOfWork:
         self.subjects = SubjectRepository(self.connection)
         self.sessions = SessionRepository(self.connection)
         self.witnesses = WitnessRepository(self.connection)
+        self.two_step = TwoStepRepository(self.connection)
         return self
 
     def commit(self) -> None:

@@ -23,12 +23,14 @@ def configure_web(app: FastAPI, settings: Settings) -> None:
     from safeshare.web.cookies import JourneySealer
     from safeshare.web.csrf import SignInForgeryGuard
     from safeshare.web.errors import install_web_error_handlers
+    from safeshare.web.oidc import IdentityProvider
     from safeshare.web.routes import all_routers
     from safeshare.web.templating import build_environment
 
     app.state.web_templates = build_environment()
     app.state.sign_in_guard = SignInForgeryGuard(settings)
     app.state.journey_sealer = JourneySealer(settings)
+    app.state.identity_provider = IdentityProvider(settings) if settings.oidc_issuer else None
     for router in all_routers():
         app.include_router(router)
     # Our own files first, then GOV.UK Frontend's: its stylesheet asks for /assets/fonts/ and /assets/images/.

@@ -14,6 +14,7 @@ from starlette.datastructures import FormData
 from safeshare.domain.errors import AuthenticationFailed
 from safeshare.domain.people import Person
 from safeshare.domain.permissions import Permission
+from safeshare.http_security import client_address
 from safeshare.request_limits import FORM_FIELD_BYTES, FORM_FIELDS, FORM_FILES
 from safeshare.services import SafeShare
 from safeshare.services.accounts import SessionKind
@@ -67,7 +68,7 @@ def signed_in(request: Request) -> Page:
     if token is None:
         raise SignInRequired()
     try:
-        actor = services.accounts.authenticate(token, SessionKind.WEB, Channel.WEB)
+        actor = services.accounts.authenticate(token, SessionKind.WEB, Channel.WEB, client_address(request))
         session = services.accounts.session(actor)
         person = services.directory.whoami(actor)
     except AuthenticationFailed as error:

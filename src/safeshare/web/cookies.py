@@ -38,6 +38,21 @@ def sign_in_cookie_name(settings: Settings) -> str:
     return _name(settings, "safeshare_sign_in")
 
 
+def federated_cookie_name(settings: Settings) -> str:
+    return _name(settings, "safeshare_oidc")
+
+
+def set_federated(response: Response, settings: Settings, sealed_flow: str) -> None:
+    # Lax, not Strict: the browser comes back from the identity provider by a cross-site navigation.
+    response.set_cookie(
+        federated_cookie_name(settings), sealed_flow, max_age=600, path="/", secure=settings.cookie_secure, httponly=True, samesite="lax"
+    )
+
+
+def clear_federated(response: Response, settings: Settings) -> None:
+    response.delete_cookie(federated_cookie_name(settings), path="/", secure=settings.cookie_secure, httponly=True, samesite="lax")
+
+
 def journey_cookie_name(settings: Settings) -> str:
     # Scoped to the decision aid's path, so it cannot take the __Host- prefix.
     return "__Secure-safeshare_answers" if settings.cookie_secure else "safeshare_answers"

@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
-from safeshare.domain.errors import AuthenticationFailed, Forbidden, NotFound, SafeShareError
+from safeshare.api.errors import error_headers
+from safeshare.domain.errors import AuthenticationFailed, Forbidden, NotFound, SafeShareError, ServiceUnavailable, TooManyAttempts
 from safeshare.web import cookies
 from safeshare.domain.permissions import Permission
 from safeshare.request_limits import RequestRefused, is_api_path
@@ -90,7 +91,10 @@ def install_web_error_handlers(app: FastAPI) -> None:
                 emergency=_emergency_link(request),
             )
         message = sentence(error.message)
-        return render(request, "errors/problem.html", status_code=400, message=message)
+        status = 429 if isinstance(error, TooManyAttempts) else 503 if isinstance(error, ServiceUnavailable) else 400
+        response = render(request, "errors/problem.html", status_code=status, message=message)
+        response.headers.update(error_headers(error) or {})
+        return response
 
     async def request_invalid(request: Request, error: RequestValidationError) -> Response:
         if is_api(request) and delegate(RequestValidationError):

@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, case, delete, func, insert, or_, select, update
 
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
@@ -126,37 +126,40 @@ class PersonRepository:
     def set_password_hash(self, person_id: str, password_hash: str) -> None:
         self._db.execute(update(people).where(people.c.id == person_id).values(password_hash=password_hash))
 
-    def count_failed_sign_in(self, person_id: str, threshold: int, locked_until: dt.datetime) -> None:
-        """One more failure, counted in the database so that concurrent guesses are each counted; the one that
-        reaches the threshold locks the account and starts the count again."""
+    def count_failed_sign_in(self, person_id: str, threshold: int, now: dt.datetime, window_start: dt.datetime, locked_until: dt.datetime) -> None:
+        """One more failure, counted in the database so that concurrent guesses are each counted. Failures count
+        together only within the window from the first of them; the one that reaches the threshold locks the
+        account and starts the count again."""
+        fresh = or_(people.c.first_failed_sign_in_at.is_(None), people.c.first_failed_sign_in_at <= window_start)
         failures = self._db.execute(
-            update(people).where(people.c.id == person_id).values(failed_sign_ins=people.c.failed_sign_ins + 1)
+            update(people)
+            .where(people.c.id == person_id)
+            .values(
+                failed_sign_ins=case((fresh, 1), else_=people.c.failed_sign_ins + 1),
+                first_failed_sign_in_at=case((fresh, now), else_=people.c.first_failed_sign_in_at),
+            )
             .returning(people.c.failed_sign_ins)
         ).scalar_one()
         if failures >= threshold:
             self._db.execute(
                 update(people).where(people.c.id == person_id, people.c.failed_sign_ins >= threshold)
-                .values(failed_sign_ins=0, locked_until=locked_until)
+                .values(failed_sign_ins=0, first_failed_sign_in_at=None, locked_until=locked_until)
             )
 
-    def record_sign_in_result(self, person_id: str, failed_sign_ins: int, locked_until: dt.datetime | None) -> None:
+    def clear_failed_sign_ins(self, person_id: str) -> None:
         self._db.execute(
-            update(people)
-            .where(people.c.id == person_id)
-            .values(failed_sign_ins=failed_sign_ins, locked_until=locked_until)
+            update(people).where(people.c.id == person_id).values(failed_sign_ins=0, first_failed_sign_in_at=None, locked_until=None)
         )
 
-    def clear_failed_sign_ins(self, person_id: str, now: dt.datetime, password_hash: str | None) -> bool:
-        """After a right password: clear the count, unless meanwhile the account was locked (say, by wrong guesses
-        made at the same moment) or disabled, or the password checked was replaced, which the UPDATE checks; say
-        whether it was clear to sign in."""
+    def still_may_sign_in(self, person_id: str, now: dt.datetime, password_hash: str | None) -> bool:
+        """After a right password: whether the account is, as the UPDATE finds it (holding the row until the
+        transaction ends), neither locked (say, by wrong guesses made at the same moment) nor disabled, and still
+        has the password that was checked."""
         can_sign_in = and_(
             people.c.disabled.is_(False),
             or_(people.c.locked_until.is_(None), people.c.locked_until <= now),
             people.c.password_hash == password_hash,
         )
-        return bool(
-            self._db.execute(
-                update(people).where(people.c.id == person_id, can_sign_in).values(failed_sign_ins=0, locked_until=None)
-            ).rowcount
-        )
+        # A write that changes nothing, so that the check and the row lock are one statement.
+        unchanged = update(people).where(people.c.id == person_id, can_sign_in).values(failed_sign_ins=people.c.failed_sign_ins)
+        return bool(self._db.execute(unchanged).rowcount)

@@ -18,6 +18,7 @@ class StoredSession:
     expires_at: dt.datetime
     reauthenticated_at: dt.datetime | None
     csrf_token: str | None
+    stage: str = "complete"
 
 
 class SessionRepository:

@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from pydantic import ValidationError
 
 from safeshare.domain.break_glass import BreakGlassInput, BreakGlassReviewInput, ReviewOutcome
-from safeshare.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound
+from safeshare.api.errors import error_headers
+from safeshare.domain.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, TooManyAttempts
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.services.break_glass import BreakGlassService
@@ -47,6 +48,11 @@ def open_emergency_access(subject_id: str, page: EmergencyPage, form: PostedForm
             page.services.break_glass.open(page.actor, request, password=form.raw("password"))
         except ValidationError as error:
             errors.from_validation(error)
+        except TooManyAttempts as error:
+            errors.add("password", error.message)
+            response = _form_page(page, subject_id, Form({"reason": form.get("reason")}), errors, status_code=429)
+            response.headers.update(error_headers(error) or {})
+            return response
         except AuthenticationFailed:
             errors.add("password", "That password is not right")
         except Conflict as error:
