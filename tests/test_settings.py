@@ -151,7 +151,8 @@ def test_the_throttle_storage_must_be_memory_or_redis():
 
 
 def test_production_must_choose_where_the_throttle_counts(monkeypatch):
-    safe = {"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True, "database_url": "postgresql://db/safeshare"}
+    safe = {"secret_key": STRONG, "ledger_signing_key": "k", "cookie_secure": True, "database_url": "postgresql://db/safeshare",
+            "witness_dir": "/srv/safeshare-witness"}
     with pytest.raises(ValidationError, match="SAFESHARE_RATE_LIMIT_STORAGE must be set: a redis:// URL that every server process shares"):
         Settings(environment=Environment.PRODUCTION, **safe)
     monkeypatch.setenv("SAFESHARE_RATE_LIMIT_STORAGE", "redis://cache.internal:6379/0")

@@ -121,6 +121,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "/guidance/golden-rules": public(),
     "/guidance/principles": public(),
     "/guidance/myths": public(),
+    "/sign-in/code": public(),
+    "/sign-in/partnership": public(),
+    "/sign-in/partnership/return": public(),
+    "/two-step/set-up": public(),
     "/healthz": public(),  # for the load balancer: says only whether this process can serve
 }
 

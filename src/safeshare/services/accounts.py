@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
-from safeshare.domain.errors import AuthenticationFailed, Conflict, Forbidden, InvalidInput
+from safeshare.domain.errors import AuthenticationFailed, Conflict, Forbidden, InvalidInput, TooManyAttempts
 from safeshare.domain.people import Person, needs_two_step
 from safeshare.services.context import Actor, Channel
+from safeshare.services.security_events import SecurityEvent, account_digest, record_event
 from safeshare.services.passwords import hash_password, needs_rehash, verify_password
 from safeshare.services.two_step import (
     decrypt_secret,
@@ -140,7 +142,8 @@ class AccountService(Service):
         (SecondStepRequired); a token is never issued before both steps."""
         now = self.now()
         email = email.strip().lower()
-        with self.context.uow_factory() as uow:
+        account = account_digest(self.context.settings.secret(), email)
+        with self._sign_in_events("password", kind, client, account=account), self.context.uow_factory() as uow:
             person_id = uow.people.id_for_email(email)
             credentials = check_password(uow, self.context, client, person_id or email, person_id, password, SIGN_IN_FAILED, finishes=False)
             if needs_rehash(credentials.password_hash):
@@ -153,7 +156,8 @@ class AccountService(Service):
         identity with no account, or a disabled or locked one, is refused. Two-step sign-in, where set up or
         required, still follows (SecondStepRequired)."""
         now = self.now()
-        with self.context.uow_factory() as uow:
+        account = account_digest(self.context.settings.secret(), email)
+        with self._sign_in_events("identity_provider", SessionKind.WEB, client, account=account), self.context.uow_factory() as uow:
             person_id = uow.people.id_for_email(email.strip().lower())
             self.context.throttle.attempt(client, person_id or email)
             credentials = uow.people.credentials(person_id) if person_id else None
@@ -187,7 +191,7 @@ class AccountService(Service):
     def complete_second_step(self, token: str, code: str, client: str) -> str:
         """The code asked for after the password on the web: a new session token in place of the partial one."""
         now = self.now()
-        with self.context.uow_factory() as uow:
+        with self._sign_in_events("second_step", SessionKind.WEB, client, session=token_hash(token)), self.context.uow_factory() as uow:
             session = self._partial_session(uow, token, Stage.SECOND_STEP, now)
             self._check_second_step(uow, client, session.person_id, code, now)
             _succeeded(uow, self.context, client, session.person_id, session.person_id)
@@ -343,7 +347,7 @@ class AccountService(Service):
 
     def reauthenticate(self, actor: Actor, password: str) -> None:
         """Confirm the password again before a sensitive step such as break-glass access."""
-        with self.context.uow_factory() as uow:
+        with self._sign_in_events("password_confirmed", None, actor.client, person_id=actor.person_id), self.context.uow_factory() as uow:
             check_password(uow, self.context, actor.client, actor.person_id, actor.person_id, password, WRONG_PASSWORD)
             if actor.session_token_hash:
                 uow.sessions.mark_reauthenticated(actor.session_token_hash, self.now())
@@ -351,5 +355,32 @@ class AccountService(Service):
 
     def sign_out(self, token: str) -> None:
         with self.context.uow_factory() as uow:
+            session = uow.sessions.get(token_hash(token))
             uow.sessions.remove(token_hash(token))
             uow.commit()
+        if session is not None:
+            record_event(SecurityEvent.SIGNED_OUT, self.now(), person_id=session.person_id, kind=session.kind)
+
+    @contextmanager
+    def _sign_in_events(
+        self, method: str, kind: SessionKind | None, client: str, *, account: str | None = None, person_id: str | None = None,
+        session: str | None = None,
+    ):
+        """Each attempt to authenticate as a security event (ASVS 16.3.1): how, from where, and how it ended. An
+        email typed is named by its keyed digest (`account`), a partial session by its token's hash prefix."""
+        fields = dict(
+            method=method, kind=kind.value if kind else None, client=client, account=account, person_id=person_id,
+            session=session[:16] if session else None,
+        )
+        try:
+            yield
+        except SecondStepRequired as pending:
+            record_event(SecurityEvent.SIGN_IN_STEP_PASSED, self.now(), **fields, next_step=pending.stage.value)
+            raise
+        except TooManyAttempts:
+            record_event(SecurityEvent.SIGN_IN_THROTTLED, self.now(), **fields)
+            raise
+        except (AuthenticationFailed, Forbidden) as failed:
+            record_event(SecurityEvent.SIGN_IN_FAILED, self.now(), **fields, reason=failed.message)
+            raise
+        record_event(SecurityEvent.SIGN_IN_SUCCEEDED, self.now(), **fields)

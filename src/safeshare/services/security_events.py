@@ -23,10 +23,9 @@ logger = logging.getLogger("safeshare.security")
 
 class SecurityEvent(StrEnum):
     SIGN_IN_SUCCEEDED = "sign_in.succeeded"
+    SIGN_IN_STEP_PASSED = "sign_in.step_passed"  # the password is right; the second step (or setting it up) is next
     SIGN_IN_FAILED = "sign_in.failed"
     SIGN_IN_THROTTLED = "sign_in.throttled"
-    ACCOUNT_LOCKED = "account.locked"
-    PASSWORD_CONFIRM_FAILED = "password_confirm.failed"
     SIGNED_OUT = "signed_out"
     PERMISSION_REFUSED = "authorisation.permission_refused"
     RECORD_REFUSED = "authorisation.record_refused"
