@@ -4,7 +4,16 @@ SafeShare's error body, and the server takes exactly what the document allows.""
 from __future__ import annotations
 
 import pytest
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis import engine as schemathesis_engine
+from schemathesis.engine import StopReason, events
 
+from safeshare.app import create_app
+from safeshare.demo import DEMO_PASSWORD, DOMAIN, load_demo
+from safeshare.services import SafeShare
+from safeshare.services.accounts import SessionKind
+from safeshare.settings import Environment, Settings
 from tests.api.helpers import bearer
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -82,18 +91,7 @@ def test_the_caller_is_authenticated_before_the_body_is_read(api):
     assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
 
 
-# -- schemathesis: every check, on every operation, as three demo roles
-
-import schemathesis  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis import engine as schemathesis_engine  # noqa: E402
-from schemathesis.engine import events  # noqa: E402
-
-from safeshare.app import create_app  # noqa: E402
-from safeshare.demo import DEMO_PASSWORD, DOMAIN, load_demo  # noqa: E402
-from safeshare.services import SafeShare  # noqa: E402
-from safeshare.services.accounts import SessionKind  # noqa: E402
-from safeshare.settings import Environment, Settings  # noqa: E402
+# -- schemathesis: every check, on every operation, as demo roles
 
 #: Per operation and phase, so the contract test stays within a few minutes per backend on two cores.
 MAX_EXAMPLES = 5
@@ -138,6 +136,9 @@ ALSO_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx", "422"]
 def contract_config() -> schemathesis.Config:
     return schemathesis.Config.from_dict({
         "seed": 7,
+        # A deadline for the whole run, far above its usual two minutes, so a hang cannot hold the suite.
+        "max-time": 600,
+        "request-timeout": 30,
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
         "checks": {"enabled": True},
         "phases": {"stateful": {"max-steps": 20}},
@@ -211,6 +212,8 @@ def failures_of(run) -> list[str]:
             found.append(f"{event.label}: error {event.value!r}")
         elif isinstance(event, events.FatalError):
             found.append(f"fatal: {event.exception!r}")
+        elif isinstance(event, events.EngineFinished) and event.stop_reason is not StopReason.COMPLETED:
+            found.append(f"the run stopped before testing every operation: {event.stop_reason}")
     return found
 
 
