@@ -54,13 +54,14 @@ def _in_utc(value: dt.datetime) -> dt.datetime:
         raise ValueError("is too far in the past or future") from None
 
 
-#: The largest number a database keeps in a 64-bit integer column.
-LARGEST_NUMBER = 2**63 - 1
-#: The largest integer every JSON parser keeps exactly (RFC 7493, I-JSON, 2.2): ledger numbers and offsets a client
-#: sends stay within it, far beyond any real ledger and below the database's limit.
+#: The largest integer every JSON parser keeps exactly (RFC 7493, I-JSON, 2.2): the offsets a client sends stay
+#: within it, below the database's 64-bit limit.
 LARGEST_SENT_NUMBER = 2**53 - 1
+#: Ledger numbers are kept in INTEGER columns, 32 bits on PostgreSQL: a larger one names no record, and must not
+#: reach the database, which would refuse to compare it.
+LARGEST_LEDGER_NUMBER = 2**31 - 1
 #: A record's number in a ledger.
-LedgerNumber = Annotated[int, Field(ge=1, le=LARGEST_SENT_NUMBER)]
+LedgerNumber = Annotated[int, Field(ge=1, le=LARGEST_LEDGER_NUMBER)]
 
 #: A moment given by a person or a system: it must say its time zone, and is kept in UTC.
 Instant = Annotated[dt.datetime, AfterValidator(_in_utc)]
