@@ -50,6 +50,8 @@ def test_numbers_past_64_bits_are_refused_or_not_found(api, w):
     refused = api.post("/api/v1/decisions", json={**body, "corrects": PAST_64_BITS, "correction_reason": "typo"}, headers=headers)
     assert refused.status_code == 422 and "corrects" in problems(refused), refused.text
     assert api.get(f"/api/v1/decisions/{PAST_64_BITS}", headers=headers).status_code == 404
+    # Ledger numbers are 32-bit INTEGERs on PostgreSQL, which refuses to compare a larger one (was a 500 there).
+    assert api.get(f"/api/v1/decisions/{2**40}", headers=headers).status_code == 404
     paged = api.get(f"/api/v1/agencies?offset={PAST_64_BITS}", headers=headers)
     assert paged.status_code == 422 and "offset" in paged.text, paged.text
 

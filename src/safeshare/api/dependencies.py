@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
@@ -13,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter, ValidationError
 
 from safeshare.domain.errors import AuthenticationFailed
+from safeshare.domain.model import LARGEST_SENT_NUMBER
 from safeshare.domain.paging import MAX_PAGE_SIZE, PageRequest
 from safeshare.http_security import client_address
 from safeshare.services import SafeShare
@@ -40,6 +42,11 @@ def _strict_reader(body_type: Any) -> TypeAdapter:
     return TypeAdapter(body_type)
 
 
+def _integral_as_int(text: str) -> int | float:
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 async def strict_json_body(request: Request) -> None:
     """A JSON body is read in pydantic's strict JSON mode first, so the server takes exactly what the published
     schema allows: no "1" for 1, no 0 for false, no number for a date. Lax reading would accept what the schema
@@ -51,8 +58,10 @@ async def strict_json_body(request: Request) -> None:
     body = await request.body()
     if not body:
         return
+    # JSON Schema counts 166.0 as an integer (2020-12 6.1.1), so such numbers are read as the integers they are.
+    document = json.dumps(json.loads(body, parse_float=_integral_as_int))
     try:
-        _strict_reader(route.body_field.field_info.annotation).validate_json(body, strict=True)
+        _strict_reader(route.body_field.field_info.annotation).validate_json(document, strict=True)
     except ValidationError as error:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in error.errors()]) from None
 
@@ -76,7 +85,7 @@ def _needs_token(dependant: Dependant) -> bool:
 
 
 def page_request(
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=LARGEST_SENT_NUMBER)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
 ) -> PageRequest:
     return PageRequest(offset=offset, limit=limit)

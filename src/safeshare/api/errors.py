@@ -73,16 +73,14 @@ def _path_pattern(template: str) -> re.Pattern:
 
 
 def methods_allowed(request: Request) -> list[str]:
-    """Every method the published contract gives this path (RFC 9110 15.5.6): Starlette's own Allow names only
-    those of the first route that matched the path."""
+    """The methods the published contract gives this path (RFC 9110 15.5.6), from its most specific template
+    (`/subjects/search` rather than `/subjects/{subject_id}`): Starlette's own Allow names only those of the
+    first route that matched."""
     path = request.url.path
-    methods = {
-        method.upper()
-        for template, operations in request.app.openapi()["paths"].items()
-        if _path_pattern(template).match(path)
-        for method in operations
-    }
-    return sorted(methods)
+    matching = [(template.count("{"), template) for template in request.app.openapi()["paths"] if _path_pattern(template).match(path)]
+    fewest = min((parameters for parameters, _template in matching), default=0)
+    paths = request.app.openapi()["paths"]
+    return sorted({method.upper() for parameters, template in matching if parameters == fewest for method in paths[template]})
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from safeshare.domain.model import refuse_nul_characters
+from safeshare.domain.model import declare_no_nul_characters, distinct_entries, refuse_nul_characters
 
 FACTS_SCHEMA_ID = "safeshare.case-facts/1"
 ADVICE_SCHEMA_ID = "safeshare.advice/1"
@@ -175,6 +175,11 @@ class LawfulBasisKind(StrEnum):
 # ---------------------------------------------------------------- case facts
 
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _published_as_case_facts(schema: dict) -> None:
+    schema["$id"] = FACTS_SCHEMA_ID
+    declare_no_nul_characters(schema)
 _LOCAL_ID = r"^[a-z][a-z0-9_]{0,63}$"
 
 
@@ -190,7 +195,7 @@ class CaseFacts(BaseModel):
         frozen=True,
         str_strip_whitespace=True,
         title="CaseFacts",
-        json_schema_extra={"$id": FACTS_SCHEMA_ID},
+        json_schema_extra=_published_as_case_facts,
     )
 
     _no_nul_characters = field_validator("*")(refuse_nul_characters)
@@ -230,7 +235,7 @@ class CaseFacts(BaseModel):
         description="True when the recipient asked for the information; false when the "
         "practitioner proposes to share it unprompted.",
     )
-    information_requested: list[ShortText] = Field(
+    information_requested: list[ShortText] = distinct_entries(
         default_factory=list,
         max_length=50,
         description="The items of information asked for or proposed to be shared, one per entry.",
@@ -326,7 +331,7 @@ class CaseFacts(BaseModel):
         validate_default=True,
         description="The child's age in whole years, if known (0-17).",
     )
-    reasons_consent_not_sought: list[ReasonConsentNotSought] = Field(
+    reasons_consent_not_sought: list[ReasonConsentNotSought] = distinct_entries(
         default_factory=list,
         validate_default=True,
         max_length=4,

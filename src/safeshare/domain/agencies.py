@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import Field, field_validator
 
-from safeshare.domain.identifiers import normalise_ico_registration
+from safeshare.domain.identifiers import ICO_REGISTRATION_SCHEMA, normalise_ico_registration
 from safeshare.domain.model import DomainModel
 
 
@@ -67,7 +67,9 @@ class AgencyDetails(DomainModel):
     section_11_duty: bool = Field(
         description="Whether the agency is named in Children Act 2004 s11 (duty to safeguard and promote welfare)."
     )
-    ico_registration: str | None = Field(default=None, description="ICO data protection fee registration number.")
+    ico_registration: str | None = Field(
+        default=None, description="ICO data protection fee registration number.", json_schema_extra=ICO_REGISTRATION_SCHEMA
+    )
 
     @field_validator("ico_registration")
     @classmethod

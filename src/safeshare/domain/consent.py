@@ -18,7 +18,7 @@ from safeshare.domain.advice import ConsentGiver, ConsentState, PurposeCategory
 from safeshare.domain.agencies import AgencyKind
 from safeshare.domain.decisions import ConsentDetails
 from safeshare.domain.errors import Problem
-from safeshare.domain.model import DomainModel, Instant
+from safeshare.domain.model import DomainModel, InformationItem, Instant, distinct_entries
 
 ADULT_AGE = 18
 OWN_CONSENT_AGE = 16
@@ -99,10 +99,13 @@ class WhatWasTold(DomainModel):
 class ConsentInput(DomainModel):
     subject_id: str = Field(description="The child the consent is about.")
     given_by: Giver
-    decision: ConsentStatus = Field(description="'given' or 'refused'; withdrawal is recorded separately.")
-    information: tuple[str, ...] = Field(min_length=1, max_length=50, description="What information it covers.")
-    purposes: tuple[PurposeCategory, ...] = Field(min_length=1, max_length=len(PurposeCategory))
-    recipients: tuple[ConsentRecipient, ...] = Field(min_length=1, max_length=50)
+    decision: ConsentStatus = Field(
+        description="'given' or 'refused'; withdrawal is recorded separately.",
+        json_schema_extra={"enum": [ConsentStatus.GIVEN.value, ConsentStatus.REFUSED.value]},
+    )
+    information: tuple[InformationItem, ...] = Field(min_length=1, max_length=50, description="What information it covers.")
+    purposes: tuple[PurposeCategory, ...] = distinct_entries(min_length=1, max_length=len(PurposeCategory))
+    recipients: tuple[ConsentRecipient, ...] = distinct_entries(min_length=1, max_length=50)
     told: WhatWasTold
     freely_given: bool
     informed: bool
@@ -117,14 +120,6 @@ class ConsentInput(DomainModel):
         "young person lacks capacity to decide for themselves (Mental Capacity Act 2005).",
     )
     notes: str = Field(default="", max_length=4000)
-
-    @field_validator("information")
-    @classmethod
-    def _items(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(v.strip() for v in value)
-        if any(not v or len(v) > 200 for v in cleaned):
-            raise ValueError("each item is 1 to 200 characters")
-        return cleaned
 
     @field_validator("purposes", "recipients")
     @classmethod

@@ -1,9 +1,10 @@
 """Base for the domain's value objects: immutable, validated, and strict about unknown fields."""
 
 import datetime as dt
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 NUL = "\x00"
 _SEQUENCES = (tuple, list, frozenset)
@@ -17,8 +18,29 @@ def refuse_nul_characters(value):
     return value
 
 
+#: Text without U+0000, as a JSON Schema pattern, so the published schema says what refuse_nul_characters refuses.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
+
+
+def declare_no_nul_characters(schema: dict[str, Any]) -> None:
+    """In a model's JSON Schema, give each free-text property (and each text item of a list) the no-NUL pattern."""
+    for property_schema in schema.get("properties", {}).values():
+        _no_nul(property_schema)
+
+
+def _no_nul(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "string" and not {"enum", "const", "format", "pattern"} & schema.keys():
+        schema["pattern"] = NO_NUL_PATTERN
+    for alternative in schema.get("anyOf", ()):
+        _no_nul(alternative)
+    if isinstance(schema.get("items"), dict):
+        _no_nul(schema["items"])
+
+
 class DomainModel(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, json_schema_extra=declare_no_nul_characters
+    )
 
     _no_nul_characters = field_validator("*")(refuse_nul_characters)
 
@@ -32,10 +54,35 @@ def _in_utc(value: dt.datetime) -> dt.datetime:
         raise ValueError("is too far in the past or future") from None
 
 
-#: The largest number a database keeps in a 64-bit integer column: ledger numbers and offsets stay below it.
-LARGEST_NUMBER = 2**63 - 1
+#: The largest integer every JSON parser keeps exactly (RFC 7493, I-JSON, 2.2): the offsets a client sends stay
+#: within it, below the database's 64-bit limit.
+LARGEST_SENT_NUMBER = 2**53 - 1
+#: Ledger numbers are kept in INTEGER columns, 32 bits on PostgreSQL: a larger one names no record, and must not
+#: reach the database, which would refuse to compare it.
+LARGEST_LEDGER_NUMBER = 2**31 - 1
 #: A record's number in a ledger.
-LedgerNumber = Annotated[int, Field(ge=1, le=LARGEST_NUMBER)]
+LedgerNumber = Annotated[int, Field(ge=1, le=LARGEST_LEDGER_NUMBER)]
 
 #: A moment given by a person or a system: it must say its time zone, and is kept in UTC.
 Instant = Annotated[dt.datetime, AfterValidator(_in_utc)]
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _written_as_a_date(value):
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("give a date as YYYY-MM-DD")
+    return value
+
+
+#: A day, written YYYY-MM-DD wherever it arrives as text (a query string): never a number of seconds since 1970.
+IsoDate = Annotated[dt.date, BeforeValidator(_written_as_a_date)]
+
+#: One item in a list of the information asked for, shared or covered: a short phrase.
+InformationItem = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def distinct_entries(**field) -> Any:
+    """A list whose entries may each appear once, said in the schema (uniqueItems) as well as checked."""
+    return Field(json_schema_extra={"uniqueItems": True}, **field)

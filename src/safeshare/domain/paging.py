@@ -6,7 +6,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from safeshare.domain.model import LARGEST_NUMBER
+from safeshare.domain.model import LARGEST_SENT_NUMBER
 
 T = TypeVar("T")
 
@@ -14,7 +14,7 @@ MAX_PAGE_SIZE = 200
 
 
 class PageRequest(BaseModel):
-    offset: int = Field(default=0, ge=0, le=LARGEST_NUMBER)
+    offset: int = Field(default=0, ge=0, le=LARGEST_SENT_NUMBER)
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from safeshare.domain.advice import PurposeCategory, StatutoryGateway
 from safeshare.domain.decisions import DecisionInput
 from safeshare.domain.disclosures import ItemRef, SubjectIdentity
-from safeshare.domain.model import DomainModel, Instant
+from safeshare.domain.model import DomainModel, InformationItem, Instant
 
 
 class Urgency(StrEnum):
@@ -38,17 +38,9 @@ class RequestInput(DomainModel):
     purpose_category: PurposeCategory
     gateway: StatutoryGateway | None = Field(default=None, description="The statutory gateway claimed, if any.")
     why_needed: str = Field(min_length=1, max_length=4000, description="Why the requester needs to know (000, s16H).")
-    information_sought: tuple[str, ...] = Field(min_length=1, max_length=50)
+    information_sought: tuple[InformationItem, ...] = Field(min_length=1, max_length=50)
     urgency: Urgency
     respond_by: Instant | None = Field(default=None, description="Defaults to the partnership's time for the urgency.")
-
-    @field_validator("information_sought")
-    @classmethod
-    def _items(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        cleaned = tuple(v.strip() for v in value)
-        if any(not v or len(v) > 200 for v in cleaned):
-            raise ValueError("each item is 1 to 200 characters")
-        return cleaned
 
 
 class RequestAnswer(DomainModel):

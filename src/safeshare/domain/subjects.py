@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator, model_validator
 
-from safeshare.domain.identifiers import normalise_nhs_number, normalise_upn
+from safeshare.domain.identifiers import NHS_NUMBER_SCHEMA, UPN_SCHEMA, normalise_nhs_number, normalise_upn
 from safeshare.domain.model import DomainModel
 
 
@@ -34,8 +34,12 @@ class SubjectDetails(DomainModel):
     )
     date_of_birth: dt.date | None = None
     sex: Sex = Sex.NOT_KNOWN
-    nhs_number: str | None = Field(default=None, description="Ten digits; the check digit is validated.")
-    unique_pupil_number: str | None = Field(default=None, description="Thirteen characters; the check letter is validated.")
+    nhs_number: str | None = Field(
+        default=None, description="Ten digits; the check digit is validated.", json_schema_extra=NHS_NUMBER_SCHEMA
+    )
+    unique_pupil_number: str | None = Field(
+        default=None, description="Thirteen characters; the check letter is validated.", json_schema_extra=UPN_SCHEMA
+    )
     addresses: tuple[Address, ...] = ()
 
     @field_validator("nhs_number")

@@ -9,7 +9,7 @@ from safeshare.domain.advice import Advice, CaseFacts
 from safeshare.domain.agencies import AgencyKind
 from safeshare.domain.decisions import FOLLOWS_ADVICE, DecisionInput, DecisionRecord, check_decision
 from safeshare.domain.errors import Forbidden, InvalidInput, NotFound, SafeShareError
-from safeshare.domain.model import LARGEST_NUMBER
+from safeshare.domain.model import LARGEST_LEDGER_NUMBER
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
 from safeshare.services.access_log import log_read, log_records_read
@@ -147,7 +147,7 @@ class DecisionService(Service):
 
     @use_case(Permission.DECISIONS_READ)
     def get(self, uow: UnitOfWork, actor: Actor, decision_id: int) -> DecisionRecord:
-        if not 1 <= decision_id <= LARGEST_NUMBER or uow.decisions.agency_of(decision_id) != actor.agency_id:
+        if not 1 <= decision_id <= LARGEST_LEDGER_NUMBER or uow.decisions.agency_of(decision_id) != actor.agency_id:
             raise NotFound(NO_DECISION)
         record = uow.decisions.get(decision_id)
         if record is None:

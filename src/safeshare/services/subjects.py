@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 
 from safeshare.domain.access import Grant
 from safeshare.domain.errors import Conflict, InvalidInput
-from safeshare.domain.identifiers import normalise_nhs_number
+from safeshare.domain.identifiers import NHS_NUMBER_SCHEMA, normalise_nhs_number
 from safeshare.domain.model import DomainModel
 from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.permissions import Permission
@@ -26,7 +26,7 @@ class SubjectSearch(DomainModel):
 
     name: str | None = Field(default=None, max_length=200)
     date_of_birth: dt.date | None = None
-    nhs_number: str | None = None
+    nhs_number: str | None = Field(default=None, json_schema_extra=NHS_NUMBER_SCHEMA)
 
     @field_validator("nhs_number")
     @classmethod

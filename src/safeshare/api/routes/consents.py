@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
@@ -20,6 +19,7 @@ from safeshare.domain.consent import (
     WhoMayConsent,
     WithdrawalInput,
 )
+from safeshare.domain.model import IsoDate
 from safeshare.domain.paging import Page
 from safeshare.services.consents import ConsentRecorded
 
@@ -34,7 +34,7 @@ def record_consent(submitted: ConsentInput, actor: CurrentActor, services: Servi
 
 
 @router.get("/consents/due-for-review", response_model=Page[ConsentRecord])
-def due_for_review(actor: CurrentActor, services: Services, page: Paging, on: dt.date | None = None):
+def due_for_review(actor: CurrentActor, services: Services, page: Paging, on: IsoDate | None = None):
     return services.consents.due_for_review(actor, page, on)
 
 
