@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # Break-glass (emergency) access: how long it lasts, and how recently the password must have been confirmed.
     break_glass_hours: int = Field(default=4, ge=1, le=24)
     break_glass_reauth_minutes: int = Field(default=5, ge=1, le=60)
+    # Ending sessions from "Your account" needs the password confirmed this recently (signing in counts).
+    account_reauth_minutes: int = Field(default=5, ge=1, le=60)
     # How long an Idempotency-Key is honoured: a retry within it returns the first result (services/idempotency.py).
     idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
     guidance_version: str | None = None

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     LEDGER_VERIFY = "ledger:verify"
     LEDGER_EXPORT = "ledger:export"  # a whole log, every agency's records in it: the partnership auditor's only
     PARTNERSHIP_AUDIT = "partnership:audit"
+    OWN_ACCOUNT_MANAGE = "own-account:manage"  # one's own password and sessions: every role
 
 
 _CASEWORK = frozenset(
@@ -81,6 +82,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.AGENCIES_READ, Permission.AGENCIES_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_MANAGE}
     ),
 }
+
+
+# Everyone who can sign in looks after their own account.
+for _role, _granted in ROLE_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = _granted | {Permission.OWN_ACCOUNT_MANAGE}
 
 
 def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from enum import StrEnum
 
 from safeshare.domain.errors import AuthenticationFailed
+from safeshare.domain.sessions import SessionKind
 from safeshare.services.context import Actor, Channel
 from safeshare.services.passwords import hash_password, needs_rehash, verify_password
 from safeshare.services.use_case import Service
@@ -18,11 +18,6 @@ from safeshare.store.unit_of_work import UnitOfWork
 
 SIGN_IN_FAILED = "the email address or password is not right, or the account cannot sign in"
 WRONG_PASSWORD = "that password is not right"
-
-
-class SessionKind(StrEnum):
-    WEB = "web"
-    TOKEN = "token"
 
 
 def token_hash(token: str) -> str:
