@@ -187,8 +187,9 @@ def test_ending_sessions_needs_the_password_confirmed_recently(world, clock):
     with pytest.raises(InvalidInput) as error:
         world.services.account_settings.end_my_other_sessions(actor)
     assert problem(error)[0] == "password"
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(InvalidInput) as error:
         world.services.account_settings.end_my_other_sessions(actor, password="not my password at all")
+    assert problem(error) == ("password", "that password is not right")
     assert alive(world, other)
     assert world.services.account_settings.end_my_other_sessions(actor, password=PASSWORD) == 1
     assert world.services.account_settings.end_my_other_sessions(actor) == 0, "confirmed just now: no need to ask again"

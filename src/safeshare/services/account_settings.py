@@ -81,7 +81,10 @@ class AccountSettingsService(Service):
 
     def _confirm(self, uow: UnitOfWork, actor: Actor, password: str | None) -> None:
         settings = self.context.settings
-        confirm_password(uow, settings, actor, password, self.now(), settings.account_reauth_minutes, "ending sessions")
+        try:
+            confirm_password(uow, settings, actor, password, self.now(), settings.account_reauth_minutes, "ending sessions")
+        except AuthenticationFailed as error:  # the session is fine: it is the password that is wrong
+            raise InvalidInput.of("password", error.message) from None
 
     def _replace_web_session(self, uow: UnitOfWork, actor: Actor, now: dt.datetime) -> str | None:
         session = uow.sessions.get(actor.session_token_hash) if actor.session_token_hash else None

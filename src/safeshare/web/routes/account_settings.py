@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from safeshare.domain.errors import AuthenticationFailed, InvalidInput, NotFound
+from safeshare.domain.errors import InvalidInput, NotFound
 from safeshare.services.account_settings import AccountSettingsService
 from safeshare.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from safeshare.web import cookies
@@ -42,8 +42,6 @@ def end_sessions(page: AccountPage, form: PostedForm):
                 page.services.account_settings.end_my_other_sessions(page.actor, password=password)
             else:
                 page.services.account_settings.end_my_session(page.actor, chosen, password=password)
-        except AuthenticationFailed:
-            errors.add("password", "That password is not right")
         except (InvalidInput, NotFound) as error:
             errors.from_problems(error, "session")
         else:
