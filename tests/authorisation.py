@@ -285,12 +285,12 @@ def use_cases(scene: Scene) -> list[UseCase]:
             True,
             True,
         ),
-        # Everyone's own account; someone else's sessions are the administrator's alone to end.
+        # Everyone's own account; someone else's sessions (practitioner_c's: they have some) are the administrator's to end.
         UseCase("my sessions", s.account_settings.my_sessions, lambda sc, a: s.account_settings.my_sessions(a), only(set(ACTORS))),
         UseCase(
             "end someone's sessions",
             s.account_settings.end_sessions_of,
-            lambda sc, a: s.account_settings.end_sessions_of(a, w.people["disabled_a"].id),
+            lambda sc, a: s.account_settings.end_sessions_of(a, w.people["practitioner_c"].id),
             only({"admin"}),
             True,
             True,

@@ -77,7 +77,7 @@ def endpoints(scene) -> dict[str, tuple[str, str, object]]:
         "record decision": ("POST", "/decisions", decision_input(w, "child_a", Decision.SHARE, (to_person(w, "practitioner_b"),)).model_dump(mode="json")),
         "change subject": ("PUT", f"/subjects/{child}", {"given_name": "Ada", "family_name": "King"}),
         "my sessions": ("GET", "/account/sessions", None),
-        "end someone's sessions": ("POST", f"/people/{w.people['disabled_a'].id}/sessions/end", None),
+        "end someone's sessions": ("POST", f"/people/{w.people['practitioner_c'].id}/sessions/end", None),
     }
 
 

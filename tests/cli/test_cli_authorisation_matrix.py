@@ -54,7 +54,7 @@ def write_commands(scene, tmp_path) -> dict[str, tuple[list[str], str | None]]:
         "acknowledge disclosure": (["disclosures", "acknowledge", i["D"]], None),
         "update family told": (["disclosures", "family", i["D"], "--status", "told"], None),
         "open break-glass": (["break-glass", "open", "--subject-id", child, "--reason", REASON], PASSWORD + "\n"),
-        "end someone's sessions": (["people", "end-sessions", w.people["disabled_a"].id], None),
+        "end someone's sessions": (["people", "end-sessions", w.people["practitioner_c"].id], None),
     }
 
 
