@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=10, ge=1)
+    # Sessions and tokens one person may hold at once; signing in again ends the oldest (docs/SECURITY.md).
+    max_sessions_per_person: int = Field(default=10, ge=1, le=100)
     api_token_hours: int = Field(default=12, ge=1)
     max_failed_sign_ins: int = Field(default=5, ge=1)
     lockout_minutes: int = Field(default=15, ge=1)

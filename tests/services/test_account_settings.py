@@ -111,7 +111,7 @@ def test_the_feedback_is_zxcvbns_advice():
     assert "commonly used password" in error.value.message
 
 
-def test_an_administrator_and_the_first_administrator_cannot_set_a_weak_password(world):
+def test_an_administrator_cannot_set_or_give_a_weak_password(world):
     person_id = world.people["practitioner_a"].id
     with pytest.raises(InvalidInput) as error:
         world.services.directory.set_password(world.admin, person_id, "practitioner_a@agency.example")
@@ -216,3 +216,14 @@ def test_only_an_administrator_ends_someone_elses_sessions(world):
         with pytest.raises(Forbidden):
             world.services.account_settings.end_sessions_of(world.actor(key), world.people["practitioner_b"].id)
     assert alive(world, theirs)
+
+
+def test_signing_in_past_the_limit_ends_the_oldest_session(world, clock):
+    limit = world.services.context.settings.max_sessions_per_person
+    tokens = []
+    for _ in range(limit + 2):
+        tokens.append(sign_in(world, kind=SessionKind.TOKEN)[0])
+        clock.advance(seconds=1)
+    assert [alive(world, t, SessionKind.TOKEN) for t in tokens] == [False, False] + [True] * limit
+    theirs, _ = sign_in(world, "practitioner_b")
+    assert alive(world, theirs), "one person's sign-ins end none of anyone else's"

@@ -76,6 +76,7 @@ class AccountService(Service):
                     csrf_token=secrets.token_urlsafe(32) if kind is SessionKind.WEB else None,
                 )
             )
+            uow.sessions.keep_newest(person_id, settings.max_sessions_per_person)
             person = uow.people.get(person_id)
             uow.commit()
         channel = Channel.WEB if kind is SessionKind.WEB else Channel.API

@@ -43,6 +43,14 @@ class SessionRepository:
     def remove_all_for(self, person_id: str) -> None:
         self._db.execute(delete(sessions).where(sessions.c.person_id == person_id))
 
+    def keep_newest(self, person_id: str, count: int) -> None:
+        """End the person's oldest sessions beyond the newest `count`."""
+        newest = (
+            select(sessions.c.token_hash).where(sessions.c.person_id == person_id)
+            .order_by(sessions.c.created_at.desc(), sessions.c.token_hash).limit(count)
+        )
+        self._db.execute(delete(sessions).where(sessions.c.person_id == person_id, sessions.c.token_hash.not_in(newest.scalar_subquery())))
+
     def of_person(self, person_id: str) -> list[StoredSession]:
         rows = self._db.execute(
             select(sessions).where(sessions.c.person_id == person_id).order_by(sessions.c.created_at.desc(), sessions.c.token_hash)
