@@ -285,6 +285,16 @@ def use_cases(scene: Scene) -> list[UseCase]:
             True,
             True,
         ),
+        # Everyone's own account; someone else's sessions (practitioner_c's: they have some) are the administrator's to end.
+        UseCase("my sessions", s.account_settings.my_sessions, lambda sc, a: s.account_settings.my_sessions(a), only(set(ACTORS))),
+        UseCase(
+            "end someone's sessions",
+            s.account_settings.end_sessions_of,
+            lambda sc, a: s.account_settings.end_sessions_of(a, w.people["practitioner_c"].id),
+            only({"admin"}),
+            True,
+            True,
+        ),
     ]
 
 
@@ -304,5 +314,5 @@ CASE_NAMES = [
     "break-glass review queue", "my break-glass", "record consent", "withdraw consent", "review consent", "resolve consent conflict",
     "import FHIR consent", "send disclosure", "acknowledge disclosure", "update family told", "send request",
     "answer request", "answer not held", "cancel request", "open break-glass", "review break-glass", "record decision",
-    "change subject",
+    "change subject", "my sessions", "end someone's sessions",
 ]

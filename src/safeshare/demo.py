@@ -13,7 +13,7 @@ from safeshare.services import SafeShare
 from safeshare.services.context import Actor, Channel
 from safeshare.settings import Environment
 
-DEMO_PASSWORD = "fernhill-demo-password"
+DEMO_PASSWORD = "heron-lantern-orchard"
 DOMAIN = "fernhill.example"
 ADMIN_EMAIL = f"admin@{DOMAIN}"
 

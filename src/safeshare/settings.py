@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     session_idle_minutes: int = Field(default=30, ge=1)
     session_absolute_hours: int = Field(default=10, ge=1)
+    # Sessions and tokens one person may hold at once; signing in again ends the oldest (docs/SECURITY.md).
+    max_sessions_per_person: int = Field(default=10, ge=1, le=100)
     api_token_hours: int = Field(default=12, ge=1)
     max_failed_sign_ins: int = Field(default=5, ge=3)
     lockout_minutes: int = Field(default=15, ge=1)
@@ -72,6 +74,8 @@ class Settings(BaseSettings):
     # Break-glass (emergency) access: how long it lasts, and how recently the password must have been confirmed.
     break_glass_hours: int = Field(default=4, ge=1, le=24)
     break_glass_reauth_minutes: int = Field(default=5, ge=1, le=60)
+    # Ending sessions from "Your account" needs the password confirmed this recently (signing in counts).
+    account_reauth_minutes: int = Field(default=5, ge=1, le=60)
     # How long an Idempotency-Key is honoured: a retry within it returns the first result (services/idempotency.py).
     idempotency_key_hours: int = Field(default=24, ge=1, le=24 * 30)
     # Signing in through the partnership's identity provider (OpenID Connect); off unless the issuer is set.

@@ -76,6 +76,8 @@ def endpoints(scene) -> dict[str, tuple[str, str, object]]:
         "review break-glass": ("POST", f"/break-glass/{i['G']}/review", {"outcome": "justified", "note": "Confirmed"}),
         "record decision": ("POST", "/decisions", decision_input(w, "child_a", Decision.SHARE, (to_person(w, "practitioner_b"),)).model_dump(mode="json")),
         "change subject": ("PUT", f"/subjects/{child}", {"given_name": "Ada", "family_name": "King"}),
+        "my sessions": ("GET", "/account/sessions", None),
+        "end someone's sessions": ("POST", f"/people/{w.people['practitioner_c'].id}/sessions/end", None),
     }
 
 
@@ -127,7 +129,7 @@ def test_no_endpoint_leaks_a_read(api, scene, tokens):
 WRITES = [
     "record consent", "withdraw consent", "review consent", "resolve consent conflict", "import FHIR consent", "send disclosure",
     "acknowledge disclosure", "update family told", "send request", "answer request", "answer not held", "cancel request",
-    "open break-glass", "review break-glass", "record decision", "change subject",
+    "open break-glass", "review break-glass", "record decision", "change subject", "end someone's sessions",
 ]
 
 
@@ -166,6 +168,7 @@ COMMANDS = {
     "requests to answer": lambda s: ["requests", "to-answer", "--json"],
     "access history": lambda s: ["access", "history", s.world.subjects["child_a"].id, "--json"],
     "break-glass review queue": lambda s: ["break-glass", "reviews", "--json"],
+    "my sessions": lambda s: ["account", "sessions", "--json"],
 }
 
 

@@ -54,6 +54,7 @@ def write_commands(scene, tmp_path) -> dict[str, tuple[list[str], str | None]]:
         "acknowledge disclosure": (["disclosures", "acknowledge", i["D"]], None),
         "update family told": (["disclosures", "family", i["D"], "--status", "told"], None),
         "open break-glass": (["break-glass", "open", "--subject-id", child, "--reason", REASON], PASSWORD + "\n"),
+        "end someone's sessions": (["people", "end-sessions", w.people["practitioner_c"].id], None),
     }
 
 
@@ -110,7 +111,8 @@ def refused_cleanly(scene, args, token, prompt=None) -> str | None:
     return None
 
 
-WRITE_CASES = ["record consent", "withdraw consent", "send request", "cancel request", "acknowledge disclosure", "update family told", "open break-glass"]
+WRITE_CASES = ["record consent", "withdraw consent", "send request", "cancel request", "acknowledge disclosure", "update family told", "open break-glass",
+               "end someone's sessions"]
 
 
 @pytest.mark.parametrize("case_name", WRITE_CASES)

@@ -28,7 +28,7 @@ from safeshare.domain.break_glass import BreakGlassInput, BreakGlassReviewInput,
 from safeshare.domain.consent import ConflictResolution, ObtainedBy, ReviewInput, WithdrawalInput
 from safeshare.domain.decisions import Decision
 from safeshare.domain.disclosures import DisclosureInput, FamilyStatus, FamilyUpdate
-from safeshare.domain.errors import Conflict
+from safeshare.domain.errors import Conflict, InvalidInput, NotFound
 from safeshare.domain.people import PersonDetails, Role
 from safeshare.domain.requests import NotHeld, RequestAnswer
 from safeshare.domain.subjects import RelationshipDetails, RelationshipKind
@@ -146,6 +146,49 @@ def one_row(engine, table, *where):
         return connection.execute(select(table).where(*where)).one()
 
 
+# ---------------------------------------------------------------- one's own account
+
+
+def _change_own_password(sc: Scene, i: int):
+    return _s(sc).account_settings.change_password(sc.ids["sessions"][i], PASSWORD, NEW_PASSWORDS[i])
+
+
+def _own_password_changed_once(sc, engine, outcomes):
+    stored = one_row(engine, people, people.c.id == sc.world.people["practitioner_c"].id)
+    assert [verify_password(stored.password_hash, p) for p in NEW_PASSWORDS].count(True) == 1
+
+
+def _end_others(sc: Scene, i: int):
+    return _s(sc).account_settings.end_my_other_sessions(sc.ids["sessions"][0])  # twice from one session
+
+
+def _only_that_session_left(sc, engine, outcomes):
+    assert count(engine, sessions, sessions.c.person_id == sc.world.people["practitioner_c"].id) == 1
+
+
+def _a_third_session(sc: Scene) -> None:
+    _two_sessions(sc)
+    _s(sc).accounts.sign_in("practitioner_c@agency.example", PASSWORD, SessionKind.TOKEN)
+    callers = {next(m.id for m in _s(sc).account_settings.my_sessions(actor) if m.current) for actor in sc.ids["sessions"]}
+    sc.ids["third"] = next(m.id for m in _s(sc).account_settings.my_sessions(sc.ids["sessions"][0]) if m.id not in callers)
+
+
+def _end_the_third(sc: Scene, i: int):
+    return _s(sc).account_settings.end_my_session(sc.ids["sessions"][i], sc.ids["third"])
+
+
+def _third_ended(sc, engine, outcomes):
+    assert count(engine, sessions, sessions.c.person_id == sc.world.people["practitioner_c"].id) == 2
+
+
+def _end_sessions_of(sc: Scene, i: int):
+    return _s(sc).account_settings.end_sessions_of(sc.world.admin, sc.world.people["practitioner_c"].id)
+
+
+def _signed_out_everywhere(sc, engine, outcomes):
+    assert count(engine, sessions, sessions.c.person_id == sc.world.people["practitioner_c"].id) == 0
+
+
 # ---------------------------------------------------------------- agencies as witnesses
 
 
@@ -207,6 +250,7 @@ class Pair:
     setup: Callable[[Scene], None] = lambda scene: None
     hold: bool = True
     why_no_hold: str = ""
+    refusal: type[Exception] = Conflict  # how the one that loses is told (a 409 unless the pair says why not)
 
 
 def _s(sc: Scene):
@@ -537,13 +581,16 @@ def _disabled(sc, engine, outcomes):
     assert count(engine, sessions, sessions.c.person_id == person_id) == 0
 
 
+NEW_PASSWORDS = ("quartz gannet umbrella 1874", "velvet osprey lantern 2291")
+
+
 def _set_password(sc: Scene, i: int):
-    return _s(sc).directory.set_password(sc.world.admin, sc.world.people["practitioner_b"].id, ("first new password", "second new password")[i])
+    return _s(sc).directory.set_password(sc.world.admin, sc.world.people["practitioner_b"].id, NEW_PASSWORDS[i])
 
 
 def _password_is_one_of_them(sc, engine, outcomes):
     stored = one_row(engine, people, people.c.id == sc.world.people["practitioner_b"].id)
-    assert [verify_password(stored.password_hash, p) for p in ("first new password", "second new password")].count(True) == 1
+    assert [verify_password(stored.password_hash, p) for p in NEW_PASSWORDS].count(True) == 1
     assert stored.failed_sign_ins == 0
 
 
@@ -560,6 +607,13 @@ def _one_checkpoint(sc, engine, outcomes):
 GROUP_COMMIT = "records arriving together are sealed in one transaction by one of their callers, so there is no point to hold the other at"
 
 PAIRS: dict[str, Pair] = {
+    "AccountSettingsService.change_password": Pair(
+        _change_own_password, ONE, _own_password_changed_once, setup=_two_sessions, refusal=InvalidInput,
+    ),  # the second, made in turn, finds the current password it gives no longer right
+    "AccountSettingsService.end_my_other_sessions": Pair(_end_others, BOTH, _only_that_session_left, setup=_two_sessions),
+    # Ending a session that has ended is harmless: the second caller either finds it gone (404) or ends it too.
+    "AccountSettingsService.end_my_session": Pair(_end_the_third, "ended, once or twice", _third_ended, setup=_a_third_session, refusal=NotFound),
+    "AccountSettingsService.end_sessions_of": Pair(_end_sessions_of, BOTH, _signed_out_everywhere, setup=_two_sessions),
     "BreakGlassService.open": Pair(_open_glass, ONE, _opened_once, setup=_two_sessions),
     "BreakGlassService.review": Pair(_review_glass, ONE, _reviewed_once),
     "ConsentService.import_fhir": Pair(_import, ONE, _imported_once, setup=_export_k),
@@ -580,7 +634,10 @@ PAIRS: dict[str, Pair] = {
     "WitnessService.register": Pair(_register_witness, ONE, _witness_registered_once),
     "DisclosureService.send": Pair(_send, BOTH, _both_sent),
     "DisclosureService.update_family": Pair(_family, BOTH, _family_is_the_last_entry),
-    "LedgerService.checkpoint": Pair(_checkpoint, BOTH, _one_checkpoint),
+    "LedgerService.checkpoint": Pair(
+        _checkpoint, BOTH, _one_checkpoint, hold=False,
+        why_no_hold="with a witness store, checkpoints of one log are taken in turn under the store's lock file, before any write",
+    ),
     "RequestService.answer": Pair(_answer, ONE, _answered_once),
     "RequestService.answer_not_held": Pair(_not_held, ONE, _closed_once("R2", "not_held")),
     "RequestService.cancel": Pair(_cancel, ONE, _closed_once("R", "cancelled")),
@@ -604,6 +661,7 @@ NO_STATE_CHANGE: dict[str, str] = {
     )},
     "LedgerService.export": READ + "; the files it writes are the caller's, named by the caller",
     "LedgerService.verify": "reads the ledger and its index tables, writes nothing",
+    "AccountSettingsService.my_sessions": "reads the person's own sessions, writes nothing",
     "LedgerService.witness_store_archive": "reads the witness store (hashes and signatures), writes nothing",
     "WitnessService.offer": "reads the witness store's latest checkpoint and a consistency proof, writes nothing",
     **{f"DirectoryService.{name}": "reads the directory, writes nothing" for name in ("get_agency", "get_person", "list_agencies", "list_people", "get_contact", "list_contacts")},
@@ -620,7 +678,7 @@ def _run_pair(world, clock, engine, pair: Pair) -> tuple[Scene, list]:
     pair.setup(scene)
     outcomes = at_the_same_moment(engine, lambda index: pair.call(scene, index), pair.hold)
     refused = [o for o in outcomes if isinstance(o, Exception)]
-    assert all(isinstance(o, Conflict) and o.message for o in refused), outcomes  # a refusal is a 409 that says why
+    assert all(isinstance(o, pair.refusal) and o.message for o in refused), outcomes  # a refusal that says why
     if pair.expect is ONE:
         assert len(refused) == 1, outcomes
     elif pair.expect is BOTH:
@@ -724,7 +782,8 @@ def test_wrong_passwords_tried_at_the_same_moment_are_each_counted_and_lock_the_
     email, guesses = "practitioner_a@agency.example", settings.max_failed_sign_ins
 
     def guess(index: int):
-        return world.services.accounts.sign_in(email, f"wrong password {index}", SessionKind.TOKEN)
+        # From as many addresses as guesses: the throttle stops one address long before the lock-out would.
+        return world.services.accounts.sign_in(email, f"wrong password {index}", SessionKind.TOKEN, client=f"192.0.2.{index + 1}")
 
     if databases.backend() == "postgresql":
         with HeldBeforeFirstWrite(engine, guesses) as held:

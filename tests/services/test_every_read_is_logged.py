@@ -124,6 +124,8 @@ NOT_READS: dict[str, str] = {
     "WitnessService.register": "an agency's witness public key",
     "WitnessService.offer": "a signed tree head and a consistency proof; no payloads",
     "WitnessService.cosign": "a cosignature of a tree head; no payloads",
+    **{f"AccountSettingsService.{name}": "one's own account, or ending someone's sessions: no child's or adult's record"
+       for name in ("change_password", "end_my_other_sessions", "end_my_session", "end_sessions_of", "my_sessions")},
     **{f"DirectoryService.{name}": DIRECTORY for name in (
         "add_agency", "add_person", "change_agency", "change_person", "get_agency", "get_contact", "get_person",
         "list_agencies", "list_contacts", "list_people", "name_governance_roles", "set_disabled", "set_password",

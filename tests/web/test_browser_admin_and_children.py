@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from safeshare.demo import DEMO_PASSWORD
 from tests.web.test_browser_share import open_child
 
 pytestmark = pytest.mark.browser
@@ -114,7 +115,7 @@ def test_emergency_access_and_its_review(new_browser_session):
     social_worker.click_button("Open emergency access")
     assert "That password is not right" in page.inner_text(".govuk-error-summary")
     social_worker.check_accessible()
-    page.fill("#password", "fernhill-demo-password")
+    page.fill("#password", DEMO_PASSWORD)
     social_worker.click_button("Open emergency access")
     assert social_worker.heading() == "Tyler Brennan"
     assert "through emergency access" in page.inner_text("main")

@@ -117,7 +117,10 @@ EXPECTED: dict[str, dict[str, int]] = {
     "/admin/people/new": ADMINISTRATION,
     "/admin/people/{person_id}/edit": ADMINISTRATION,
     "/admin/people/{person_id}/password": ADMINISTRATION,
+    "/account": only(*SIGNED_IN),  # everyone's own password and sessions
+    "/account/password": only(*SIGNED_IN),
     "/guidance": public(),
+    "/healthz": public(),  # for a load balancer: says only whether the service and its database answer
     "/guidance/golden-rules": public(),
     "/guidance/principles": public(),
     "/guidance/myths": public(),

@@ -142,6 +142,14 @@ def enable_person(person_id: str, token: Token = None, as_json: AsJson = False) 
     emit(services().directory.set_disabled(actor_for(token), person_id, False), as_json, PERSON_COLUMNS)
 
 
+@people.command("end-sessions")
+@reports_errors
+def end_sessions(person_id: str, token: Token = None) -> None:
+    """Sign someone out everywhere (every session and token ends) without disabling the account."""
+    ended = services().account_settings.end_sessions_of(actor_for(token), person_id)
+    typer.echo(f"{ended} session(s) ended; they can sign in again")
+
+
 @people.command("password")
 @reports_errors
 def set_password(person_id: str, token: Token = None) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from safeshare.cli.account_settings import account
 from safeshare.cli.consents import consent
 from safeshare.cli.decisions import decide, decisions
 from safeshare.cli.exchange import access, break_glass, disclosures, requests
@@ -27,6 +28,7 @@ app.add_typer(db, name="db")
 app.add_typer(demo, name="demo")
 app.add_typer(agencies, name="agencies")
 app.add_typer(people, name="people")
+app.add_typer(account, name="account")
 app.add_typer(subjects, name="subjects")
 app.add_typer(relationships, name="relationships")
 app.add_typer(decisions, name="decisions")

@@ -35,6 +35,7 @@ class Permission(StrEnum):
     LEDGER_WITNESS_STORE = "ledger:witness-store"  # the checkpoints kept outside the database, to keep elsewhere
     LEDGER_WITNESS = "ledger:witness"  # an agency's witness: register its key, fetch checkpoints, cosign them
     PARTNERSHIP_AUDIT = "partnership:audit"
+    OWN_ACCOUNT_MANAGE = "own-account:manage"  # one's own password and sessions: every role
 
 
 _CASEWORK = frozenset(
@@ -87,6 +88,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.AGENCIES_READ, Permission.AGENCIES_MANAGE, Permission.PEOPLE_READ, Permission.PEOPLE_MANAGE}
     ),
 }
+
+
+# Everyone who can sign in looks after their own account.
+for _role, _granted in ROLE_PERMISSIONS.items():
+    ROLE_PERMISSIONS[_role] = _granted | {Permission.OWN_ACCOUNT_MANAGE}
 
 
 def permissions_of(roles: Iterable[Role]) -> frozenset[Permission]:

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from safeshare.services.access_history import AccessHistoryService
+from safeshare.services.account_settings import AccountSettingsService
 from safeshare.services.accounts import AccountService
 from safeshare.services.bootstrap import BootstrapService
 from safeshare.services.break_glass import BreakGlassService
@@ -38,6 +39,7 @@ class SafeShare:
 
     def __post_init__(self) -> None:
         self.accounts = AccountService(self.context)
+        self.account_settings = AccountSettingsService(self.context)
         self.bootstrap = BootstrapService(self.context)
         self.decisions = DecisionService(self.context)
         self.directory = DirectoryService(self.context)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from safeshare.domain.errors import AuthenticationFailed, Conflict, Forbidden, InvalidInput, TooManyAttempts
 from safeshare.domain.people import Person, needs_two_step
+from safeshare.domain.sessions import SessionKind
 from safeshare.services.context import Actor, Channel
 from safeshare.services.security_events import SecurityEvent, account_digest, record_event
 from safeshare.services.passwords import hash_password, needs_rehash, verify_password
@@ -39,11 +40,6 @@ ENROL_ON_THE_WEB = "your role needs two-step sign-in: sign in on the web pages o
 NOT_SIGNED_IN = "you are not signed in, or your session has ended"
 FEDERATED_REFUSED = "your organisation's sign-in worked, but there is no SafeShare account for you, or it cannot sign in"
 TIMED_OUT = "your session has timed out: please sign in again"
-
-
-class SessionKind(StrEnum):
-    WEB = "web"
-    TOKEN = "token"
 
 
 class Stage(StrEnum):
@@ -316,6 +312,8 @@ class AccountService(Service):
                 stage=stage.value,
             )
         )
+        # At most so many sessions and tokens each (docs/SECURITY.md, section 3): a new one ends the oldest.
+        uow.sessions.keep_newest(person_id, settings.max_sessions_per_person)
         return token
 
     def authenticate(self, token: str, kind: SessionKind, channel: Channel, client: str = "local") -> Actor:

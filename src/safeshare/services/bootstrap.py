@@ -5,7 +5,7 @@ from __future__ import annotations
 from safeshare.domain.agencies import Agency, AgencyDetails
 from safeshare.domain.errors import Conflict
 from safeshare.domain.people import Person, PersonDetails, Role
-from safeshare.services.passwords import check_password_strength, hash_password
+from safeshare.services.passwords import check_password_strength, hash_password, password_context
 from safeshare.services.use_case import Service, new_id
 
 
@@ -20,10 +20,10 @@ class BootstrapService(Service):
 
     def first_administrator(self, agency: AgencyDetails, name: str, email: str, password: str) -> Person:
         """Only ever allowed while no agency exists, so it cannot be used to take over a running partnership."""
-        check_password_strength(password)
         with self.context.uow_factory() as uow:
             if uow.agencies.list_first() is not None:
                 raise Conflict.of("agency", "this installation already has agencies: ask an administrator for an account")
+            check_password_strength(password, password_context(uow, name, email, new_agency=agency.name))
             created = Agency(id=new_id(), details=agency)
             uow.agencies.add(created, self.now())
             details = PersonDetails(

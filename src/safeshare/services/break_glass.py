@@ -17,7 +17,7 @@ from safeshare.domain.permissions import Permission
 from safeshare.services.access_log import log_read
 from safeshare.services.context import Actor
 from safeshare.services.need_to_know import NOT_VISIBLE
-from safeshare.services.accounts import WRONG_PASSWORD, check_password
+from safeshare.services.reauthentication import confirm_password
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 
@@ -30,7 +30,7 @@ class BreakGlassService(Service):
     def open(self, uow: UnitOfWork, actor: Actor, request: BreakGlassInput, password: str | None = None) -> BreakGlassGrant:
         """Open time-limited emergency access. Needs the password now, or confirmed in the last few minutes."""
         now = self.now()
-        self._check_reauthenticated(uow, actor, password, now)
+        confirm_password(uow, self.context, actor, password, now, self.context.settings.break_glass_reauth_minutes, "emergency access")
         if uow.subjects.get(request.subject_id) is None:
             raise NotFound(NOT_VISIBLE)  # the answer used everywhere, so break-glass cannot probe which ids exist
         if uow.subjects.is_held_by(request.subject_id, actor.agency_id):
@@ -52,20 +52,6 @@ class BreakGlassService(Service):
         )
         uow.break_glass.add(grant)
         return grant
-
-    def _check_reauthenticated(self, uow: UnitOfWork, actor: Actor, password: str | None, now: dt.datetime) -> None:
-        if password is not None:
-            # Counted and locked out like a sign-in; runs before anything is written (see check_password).
-            check_password(uow, self.context, actor.client, actor.person_id, actor.person_id, password, WRONG_PASSWORD)
-            if actor.session_token_hash:
-                uow.sessions.mark_reauthenticated(actor.session_token_hash, now)
-            return
-        window = dt.timedelta(minutes=self.context.settings.break_glass_reauth_minutes)
-        session = uow.sessions.get(actor.session_token_hash) if actor.session_token_hash else None
-        if session is None or session.reauthenticated_at is None or now - session.reauthenticated_at > window:
-            raise InvalidInput.of(
-                "password", f"confirm your password: emergency access needs it confirmed within the last {window.seconds // 60} minutes"
-            )
 
     @use_case(Permission.BREAK_GLASS_USE)
     def mine(self, uow: UnitOfWork, actor: Actor, page: PageRequest) -> Page[BreakGlassGrant]:

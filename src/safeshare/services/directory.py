@@ -8,7 +8,7 @@ from safeshare.domain.paging import Page, PageRequest
 from safeshare.domain.people import Contact, Person, PersonDetails, Role
 from safeshare.domain.permissions import Permission, permissions_of
 from safeshare.services.context import Actor
-from safeshare.services.passwords import hash_password, check_password_strength
+from safeshare.services.passwords import check_password_strength, hash_password, password_context
 from safeshare.services.use_case import Service, new_id, use_case
 from safeshare.store.unit_of_work import UnitOfWork
 
@@ -74,7 +74,7 @@ class DirectoryService(Service):
             raise Conflict.of("email", EMAIL_TAKEN)
         password_hash = None
         if password is not None:
-            check_password_strength(password)
+            check_password_strength(password, password_context(uow, details.name, details.email))
             password_hash = hash_password(password)
         person = Person(id=new_id(), details=details)
         if not uow.people.add(person, password_hash, self.now()):
@@ -108,8 +108,8 @@ class DirectoryService(Service):
 
     @use_case(Permission.PEOPLE_MANAGE)
     def set_password(self, uow: UnitOfWork, actor: Actor, person_id: str, password: str) -> None:
-        _person(uow, person_id)
-        check_password_strength(password)
+        person = _person(uow, person_id)
+        check_password_strength(password, password_context(uow, person.details.name, person.details.email))
         uow.people.set_password_hash(person_id, hash_password(password))
         uow.people.clear_failed_sign_ins(person_id)
         uow.sessions.remove_all_for(person_id)

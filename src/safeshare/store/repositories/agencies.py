@@ -69,6 +69,9 @@ class AgencyRepository:
     def id_named(self, name: str) -> str | None:
         return self._db.execute(select(agencies.c.id).where(agencies.c.name == name)).scalar_one_or_none()
 
+    def names(self) -> list[str]:
+        return list(self._db.execute(select(agencies.c.name).order_by(agencies.c.name)).scalars())
+
     def name_taken(self, name: str, except_id: str | None = None) -> bool:
         query = select(agencies.c.id).where(func.lower(agencies.c.name) == name.lower())
         if except_id:

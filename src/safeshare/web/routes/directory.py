@@ -9,6 +9,7 @@ from safeshare.domain.agencies import Agency, AgencyDetails, AgencyKind, Governa
 from safeshare.domain.errors import Conflict, InvalidInput
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.people import Person, PersonDetails, Role
+from safeshare.services.account_settings import AccountSettingsService
 from safeshare.services.directory import DirectoryService
 from safeshare.web.choices import all_agencies, all_people
 from safeshare.web.context import Page, PageFor, PostedForm, redirect, render
@@ -23,6 +24,7 @@ PeoplePage = PageFor(DirectoryService.list_people)
 NewPersonPage = PageFor(DirectoryService.add_person)
 PersonPage = PageFor(DirectoryService.change_person)
 PasswordPage = PageFor(DirectoryService.set_password)
+SessionsPage = PageFor(AccountSettingsService.end_sessions_of)
 
 PER_PAGE = 50
 
@@ -249,6 +251,14 @@ def set_access(person_id: str, page: PersonPage, form: PostedForm):
         values = {"agency_id": person.agency_id, "name": person.details.name, "email": person.details.email,
                   "job_title": person.details.job_title}
         return _person_page(page, Form(values), errors, person, 400, roles=[r.value for r in person.roles])
+    return redirect(f"/admin/people?agency={person.agency_id}")
+
+
+@router.post("/people/{person_id}/sessions/end")
+def end_sessions(person_id: str, page: SessionsPage, form: PostedForm):
+    """Sign someone out everywhere (a lost laptop, say) and let them sign in again."""
+    person = page.services.directory.get_person(page.actor, person_id)
+    page.services.account_settings.end_sessions_of(page.actor, person_id)
     return redirect(f"/admin/people?agency={person.agency_id}")
 
 
