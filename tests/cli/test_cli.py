@@ -7,7 +7,8 @@ from safeshare.cli import runtime
 from safeshare.cli.main import app
 from safeshare.domain.paging import PageRequest
 from safeshare.services.accounts import SessionKind
-from tests.factories import PASSWORD, TEST_SECRET_KEY
+from tests.cli.environment import point_cli_at
+from tests.factories import PASSWORD
 from tests.test_app import BROKEN_OVERLAY
 
 runner = CliRunner()
@@ -15,10 +16,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli(world, database_url, monkeypatch):
-    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
-    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
-    runtime.reset()
+    point_cli_at(database_url, monkeypatch)
     yield
     runtime.reset()
 
