@@ -15,8 +15,9 @@ import time
 import uuid
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert, text
 
+from bench.scratch import drop_postgres, fresh_postgres
 from safeshare.domain.access import Grant
 from safeshare.domain.paging import PageRequest
 from safeshare.services import SafeShare
@@ -33,8 +34,6 @@ from tests.factories import build_world
 ROWS = int(os.environ.get("SAFESHARE_BENCH_ACCESS_ROWS", "100000"))
 SAMPLES = int(os.environ.get("SAFESHARE_BENCH_ACCESS_SAMPLES", "200"))
 AUTH_SAMPLES = int(os.environ.get("SAFESHARE_BENCH_AUTH_SAMPLES", "3000"))  # p99 of each needs many samples to be steady
-POSTGRES_URL = os.environ.get("SAFESHARE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SCRATCH = "safeshare_bench_access"
 AGENCIES = 50
 PEOPLE = 1000
 SUBJECTS = 10000
@@ -49,20 +48,6 @@ FAMILY = {"status": "will_tell", "told_at": None, "reason_not_told": None, "note
 
 def p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100, method="inclusive")[98]
-
-
-def _fresh_postgres() -> str | None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{SCRATCH}"'))
-    except Exception as error:  # the bench reports a missing server rather than failing
-        print(f"  PostgreSQL not reachable, skipped: {type(error).__name__}")
-        return None
-    finally:
-        admin.dispose()
-    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{SCRATCH}"
 
 
 def _insert(engine: Engine, table, rows: list[dict]) -> None:
@@ -233,26 +218,17 @@ def run() -> list[dict]:
                 rows += _measure(engine, url, "SQLite")
             finally:
                 engine.dispose()
-        url = _fresh_postgres()
+        url = fresh_postgres("access")
         if url:
             engine = make_engine(url)
             try:
                 rows += _measure(engine, url, "PostgreSQL")
             finally:
                 engine.dispose()
-                _drop_postgres()
+                drop_postgres("access")
     finally:
         passwords._hasher = original
     return rows
-
-
-def _drop_postgres() -> None:
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{SCRATCH}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 if __name__ == "__main__":

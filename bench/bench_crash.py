@@ -7,8 +7,7 @@ import os
 import tempfile
 from pathlib import Path
 
-import pytest
-
+from bench.scratch import fresh_postgres
 from safeshare.services import SafeShare
 from safeshare.settings import Environment, Settings
 from tests import databases
@@ -60,18 +59,10 @@ def _figures(label: str, campaign: Campaign) -> list[dict]:
     ]
 
 
-def _postgres_url() -> str | None:
-    try:
-        return databases.postgres_database_url(f"{databases.POSTGRES_DATABASE_PREFIX}_bench_crash")
-    except (pytest.skip.Exception, pytest.fail.Exception) as unreachable:
-        print(f"  PostgreSQL not reachable, skipped: {unreachable}")
-        return None
-
-
 def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as scratch:
         figures = _figures("SQLite", _campaign(databases.sqlite_url(Path(scratch)), Path(scratch)))
-        url = _postgres_url()
+        url = fresh_postgres("crash")
         if url is not None:
             figures += _figures("PostgreSQL", _campaign(url, Path(scratch)))
     return figures

@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert
 
+from bench.scratch import fresh_postgres
 from safeshare.domain.decisions import Decision
 from safeshare.ledger import NewEntry, seal_entries
 from safeshare.ledger.entry import GENESIS_CHAIN
@@ -33,25 +34,6 @@ TARGET = 3000.0
 WRITERS = (8, 32)
 TARGET_WRITERS = 32
 RECORDS = int(os.environ.get("SAFESHARE_BENCH_RECORDS", "2400"))
-# Named after the checkout's test prefix, so that two checkouts benchmarking on one server do not drop each other's.
-BENCH_DATABASE = os.environ.get("SAFESHARE_TEST_POSTGRES_PREFIX", "safeshare") + "_bench_recording"
-POSTGRES_URL = os.environ.get("SAFESHARE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _fresh_postgres() -> str | None:
-    from sqlalchemy import create_engine
-
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DATABASE}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{BENCH_DATABASE}"'))
-    except Exception as error:  # the bench reports a missing server rather than failing
-        print(f"  PostgreSQL not reachable, skipped: {type(error).__name__}")
-        return None
-    finally:
-        admin.dispose()
-    return POSTGRES_URL.rsplit("/", 1)[0] + f"/{BENCH_DATABASE}"
 
 
 def _service_rate(engine: Engine, url: str, writers: int) -> tuple[float, dict]:
@@ -185,4 +167,4 @@ def run() -> list[dict]:
     with tempfile.TemporaryDirectory() as scratch:
         names = iter(range(len(WRITERS)))
         figures = _figures("SQLite (WAL, synchronous=FULL)", lambda: f"sqlite:///{Path(scratch) / f'bench-{next(names)}.db'}")
-    return figures + _figures("PostgreSQL", _fresh_postgres)
+    return figures + _figures("PostgreSQL", lambda: fresh_postgres("recording"))

@@ -38,16 +38,24 @@ def sqlite_url(directory) -> str:
 
 def postgres_database_url(name: str) -> str:
     """Create (or re-create) an empty database and return its URL."""
+    _administer(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_postgres_database(name: str) -> None:
+    _administer(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _administer(*statements: str) -> None:
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+            for statement in statements:
+                connection.execute(text(statement))
     except OperationalError as error:
         skip_or_fail(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {error.orig}")
     finally:
         admin.dispose()
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 def empty_all_tables(engine: Engine) -> None:

@@ -47,6 +47,14 @@ EARLY_HELP = dict(
     level_of_concern="early_help",
     consent="not_sought",
 )
+HOUSING_EARLY_HELP = dict(  # advised to seek consent first
+    purpose="Early help assessment for a family struggling with housing",
+    purpose_category="early_help",
+    recipient_agency="local_authority_childrens_social_care",
+    information_requested=["attendance record"],
+    level_of_concern="early_help",
+    consent="not_sought",
+)
 NO_CONCERN = dict(
     purpose="A charity asks for a pupil's attendance for its newsletter",
     purpose_category="other",

@@ -160,8 +160,9 @@ def _stored(uow, number: int) -> dict | None:
     return record.model_dump(mode="json") if record is not None else None
 
 
-def tokens_for(world: World, port: int) -> list[str]:
-    return [sign_in(port, world.people[key].details.email, PASSWORD) for key in RECORDERS]
+def tokens_for(world: World, port: int, people: tuple[str, ...] = RECORDERS) -> list[str]:
+    """Bearer tokens from the server on `port` for these people of the world, signed in with their password."""
+    return [sign_in(port, world.people[key].details.email, PASSWORD) for key in people]
 
 
 @dataclass(frozen=True)

@@ -44,26 +44,34 @@ def free_ports(count: int) -> list[int]:
     return found
 
 
-def _server_environment(database_url: str) -> dict[str, str]:
+def _server_environment(database_url: str, settings: dict[str, str]) -> dict[str, str]:
     # Only what the test chooses: nothing of the caller's own SafeShare configuration leaks in.
     environment = {name: value for name, value in os.environ.items() if not name.startswith("SAFESHARE_")}
     environment.update(SAFESHARE_DATABASE_URL=database_url, SAFESHARE_ENVIRONMENT="test", SAFESHARE_SECRET_KEY=TEST_SECRET_KEY)
+    environment.update(settings)
     return environment
 
 
 class Server:
-    """One `safeshare serve` process on a database; `start` again after `kill` for the same port and database."""
+    """One `safeshare serve` process on a database; `start` again after `kill` for the same port and database.
+    `settings` are further SAFESHARE_* variables for the process (its limits, say)."""
 
-    def __init__(self, database_url: str, port: int, log_path: Path, workers: int = 1) -> None:
+    def __init__(self, database_url: str, port: int, log_path: Path, workers: int = 1,
+                 settings: dict[str, str] | None = None) -> None:
         self.database_url = database_url
         self.port = port
         self.log_path = log_path
         self.workers = workers
+        self.settings = settings or {}
         self._process: subprocess.Popen | None = None
 
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
 
     def start(self) -> Server:
         return self.launch().wait_until_healthy()
@@ -76,7 +84,7 @@ class Server:
                    "--workers", str(self.workers)]
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
-                command, env=_server_environment(self.database_url), stdout=log, stderr=subprocess.STDOUT,
+                command, env=_server_environment(self.database_url, self.settings), stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, start_new_session=True,  # its own process group: workers die with it
             )
         return self
@@ -128,11 +136,12 @@ class Server:
 
 
 def request(port: int, method: str, path: str, body: dict | None = None, token: str | None = None,
-            timeout: float = 30.0, connection: http.client.HTTPConnection | None = None) -> tuple[int, dict | None]:
+            timeout: float = 30.0, connection: http.client.HTTPConnection | None = None,
+            headers: dict[str, str] | None = None) -> tuple[int, dict | None]:
     """One request to a server on 127.0.0.1; (status, JSON body). Connection failures raise OSError."""
     own = connection is None
     connection = connection or http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    headers = {"Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json", **(headers or {})}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     try:

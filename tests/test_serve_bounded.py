@@ -4,11 +4,8 @@ and too many connections are refused by the server itself."""
 
 from __future__ import annotations
 
-import os
 import select
 import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -16,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests import databases
+from tests.servers import Server, free_ports
 
-PORTS = range(8140, 8150)
 SECONDS = 2  # the server's body, head and keep-alive time limits in this test
 MAX_CONNECTIONS = 24
 MAX_HEAD = 8 * 1024
@@ -25,47 +22,20 @@ OVERSIZED = 16 * 1024 * 1024  # what each oversized client would send if the ser
 MEMORY_BOUND = 50 * 1024 * 1024
 
 
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    pytest.fail(f"no free port in {PORTS}")
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("serve")
     url = databases.sqlite_url(directory)
     databases.new_schema_engine(url).dispose()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAFESHARE_")}
-    env.update(
-        SAFESHARE_ENVIRONMENT="test", SAFESHARE_DATABASE_URL=url, SAFESHARE_BODY_IDLE_SECONDS=str(SECONDS),
-        SAFESHARE_REQUEST_HEAD_SECONDS=str(SECONDS), SAFESHARE_KEEP_ALIVE_SECONDS=str(SECONDS),
-        SAFESHARE_MAX_CONNECTIONS=str(MAX_CONNECTIONS), SAFESHARE_MAX_REQUEST_HEAD_BYTES=str(MAX_HEAD),
-    )
-    command = [str(Path(sys.executable).with_name("safeshare")), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    log = directory / "serve.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                pytest.fail("safeshare serve did not start: " + log.read_text()[-2000:])
-            time.sleep(0.1)
-    yield process, port
-    process.terminate()
-    process.wait(timeout=10)
+    limits = {
+        "SAFESHARE_BODY_IDLE_SECONDS": str(SECONDS), "SAFESHARE_REQUEST_HEAD_SECONDS": str(SECONDS),
+        "SAFESHARE_KEEP_ALIVE_SECONDS": str(SECONDS), "SAFESHARE_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
+        "SAFESHARE_MAX_REQUEST_HEAD_BYTES": str(MAX_HEAD),
+    }
+    (port,) = free_ports(1)
+    with Server(url, port, directory / "serve.log", settings=limits).start() as running:
+        yield running.pid, port
+        running.stop()
 
 
 def memory(pid: int, field: str) -> int:
@@ -125,10 +95,10 @@ def stalled(port: int, path: str):
 
 
 def test_oversized_and_stalled_bodies_leave_memory_bounded(server):
-    process, port = server
+    pid, port = server
     oversized(port, "/api/v1/subjects/search", chunked=False)  # warm up: the code that answers is loaded
     oversized(port, "/sign-in", chunked=True)
-    peak_before = memory(process.pid, "VmHWM")
+    peak_before = memory(pid, "VmHWM")
     attacks = [
         *[(oversized, "/api/v1/subjects/search", False)] * 3,
         *[(oversized, "/api/v1/consents/fhir", False)] * 2,
@@ -143,7 +113,7 @@ def test_oversized_and_stalled_bodies_leave_memory_bounded(server):
         futures = [pool.submit(attack, port, path) if chunked is None else pool.submit(attack, port, path, chunked) for attack, path, chunked in attacks]
         answers = [future.result() for future in futures]
     took = time.monotonic() - started
-    grown = memory(process.pid, "VmHWM") - peak_before
+    grown = memory(pid, "VmHWM") - peak_before
     assert grown < MEMORY_BOUND, f"the server's peak memory grew by {grown // 2**20} MB"
     statuses = [status for status, _, _ in answers]
     assert statuses == [413] * 12 + [408] * 6, statuses

@@ -20,8 +20,9 @@ from safeshare.services.accounts import SessionKind
 from safeshare.services.context import Channel
 from tests.api.helpers import bearer
 from tests.authorisation import ACTORS, REASON, build_scene, expected, names, use_cases
+from tests.cli.environment import point_cli_at
 from tests.exchange import EARLY_HELP, consent_input, decision_input, request_input, to_person
-from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
+from tests.factories import PASSWORD, code_for
 
 API = "/api/v1"
 STATUS = {"forbidden": 403, "notfound": 404, "conflict": 409}
@@ -173,10 +174,7 @@ COMMANDS = {
 
 
 def test_no_command_leaks(world, clock, database_url, monkeypatch):
-    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
-    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
-    runtime.reset()
+    point_cli_at(database_url, monkeypatch)
     try:
         scene = build_scene(world, break_glass=False)
         cli = runtime.services()  # the command line runs on the real clock, so its break-glass is opened there

@@ -7,7 +7,8 @@ from safeshare.cli import runtime
 from safeshare.cli.main import app
 from safeshare.domain.paging import PageRequest
 from safeshare.services.accounts import SessionKind
-from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
+from tests.cli.environment import point_cli_at
+from tests.factories import PASSWORD, code_for
 from tests.test_app import BROKEN_OVERLAY
 
 runner = CliRunner()
@@ -15,10 +16,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def cli(world, database_url, monkeypatch):
-    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
-    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
-    runtime.reset()
+    point_cli_at(database_url, monkeypatch)
     yield
     runtime.reset()
 
@@ -82,13 +80,18 @@ def test_search_pages(cli, world):
     assert page["total"] == 2 and len(page["items"]) == 1
 
 
-def test_an_unreachable_database_is_one_clear_line_not_a_traceback(monkeypatch):
-    monkeypatch.setenv("SAFESHARE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+def upgrade_with_a_fresh_runtime():
+    """`db upgrade` with the settings the test has just put in the environment, and none left behind."""
     runtime.reset()
     try:
-        result = run("db", "upgrade")
+        return run("db", "upgrade")
     finally:
         runtime.reset()
+
+
+def test_an_unreachable_database_is_one_clear_line_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("SAFESHARE_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/nowhere")
+    result = upgrade_with_a_fresh_runtime()
     assert result.exit_code == 3
     assert "cannot reach the database at postgresql+psycopg://postgres@127.0.0.1:1/nowhere" in result.output
     assert "Traceback" not in result.output
@@ -96,11 +99,7 @@ def test_an_unreachable_database_is_one_clear_line_not_a_traceback(monkeypatch):
 
 def test_unsafe_production_settings_stop_the_cli_with_the_reason(monkeypatch):
     monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "production")
-    runtime.reset()
-    try:
-        result = run("db", "upgrade")
-    finally:
-        runtime.reset()
+    result = upgrade_with_a_fresh_runtime()
     assert result.exit_code == 3
     assert "SAFESHARE_SECRET_KEY" in result.output
 

@@ -20,8 +20,9 @@ from safeshare.services.context import Channel
 from safeshare.store.ledger_tables import ledger_entries
 from safeshare.store.metadata import metadata
 from tests.authorisation import ACTORS, REASON, build_scene, expected, use_cases
+from tests.cli.environment import point_cli_at
 from tests.exchange import consent_input, request_input
-from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
+from tests.factories import PASSWORD, code_for
 
 runner = CliRunner()
 CHILD_NAMES = ("Ada", "Lovelace", "Kit")
@@ -73,10 +74,7 @@ READ_COMMANDS = {
 def cli_scene(world, database_url, monkeypatch):
     """The scene, with the command line pointed at its database. The command line runs on the real clock, so
     glass_c's emergency access is opened through it."""
-    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
-    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
-    runtime.reset()
+    point_cli_at(database_url, monkeypatch)
     try:
         scene = build_scene(world, break_glass=False)
         cli = runtime.services()

@@ -12,18 +12,16 @@ from safeshare.domain.disclosures import DisclosureInput
 from safeshare.domain.paging import PageRequest
 from safeshare.domain.requests import RequestAnswer
 from safeshare.services.accounts import SessionKind
+from tests.cli.environment import point_cli_at
 from tests.exchange import consent_input, decision_input, disclose, extend, request_input, to_person
-from tests.factories import PASSWORD, TEST_SECRET_KEY, code_for
+from tests.factories import PASSWORD, code_for
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def w(world, database_url, monkeypatch):
-    monkeypatch.setenv("SAFESHARE_DATABASE_URL", database_url)
-    monkeypatch.setenv("SAFESHARE_ENVIRONMENT", "test")
-    monkeypatch.setenv("SAFESHARE_SECRET_KEY", TEST_SECRET_KEY)
-    runtime.reset()
+    point_cli_at(database_url, monkeypatch)
     yield extend(world)
     runtime.reset()
 

@@ -16,28 +16,10 @@ from safeshare.domain.decisions import (
 )
 from safeshare.domain.errors import InvalidInput
 from safeshare.guidance import load_guidance
+from tests.exchange import HOUSING_EARLY_HELP, NO_CONCERN
 
-EARLY_HELP = CaseFacts.model_validate(
-    dict(
-        purpose="Early help assessment for a family struggling with housing",
-        purpose_category="early_help",
-        recipient_agency="local_authority_childrens_social_care",
-        information_requested=["attendance record"],
-        level_of_concern="early_help",
-        consent="not_sought",
-    )
-)
-NOT_NEEDED = CaseFacts.model_validate(
-    dict(
-        purpose="A charity asks for a pupil's attendance for its newsletter",
-        purpose_category="other",
-        recipient_agency="voluntary_community",
-        information_requested=["attendance record"],
-        level_of_concern="no_concern",
-        clear_legitimate_purpose="no",
-        requested_by_recipient=True,
-    )
-)
+EARLY_HELP = CaseFacts.model_validate(HOUSING_EARLY_HELP)
+NOT_NEEDED = CaseFacts.model_validate({**NO_CONCERN, "requested_by_recipient": True})
 
 
 def submission(facts: CaseFacts, decision: Decision, **overrides) -> DecisionInput:

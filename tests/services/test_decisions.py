@@ -154,18 +154,8 @@ def test_the_service_offers_no_way_to_change_or_delete_a_record():
     assert not {v for v in verbs if any(word in v for word in ("update", "delete", "edit", "remove", "change"))}
 
 
-SEEK_CONSENT = dict(
-    purpose="Early help assessment for a family struggling with housing",
-    purpose_category="early_help",
-    recipient_agency="local_authority_childrens_social_care",
-    information_requested=["attendance record"],
-    level_of_concern="early_help",
-    consent="not_sought",
-)
-
-
 def test_a_share_against_advice_to_seek_consent_needs_what_any_share_needs(world):
-    case = facts(**SEEK_CONSENT, reasons_consent_not_sought=[])
+    case = facts(**exchange.HOUSING_EARLY_HELP, reasons_consent_not_sought=[])
     actor = world.actor("practitioner_a")
     advice = world.services.decisions.advise(actor, case)
     assert advice.outcome is Outcome.seek_consent and not advice.lawful_bases
@@ -187,7 +177,7 @@ def test_a_share_against_advice_to_seek_consent_needs_what_any_share_needs(world
 
 
 def test_not_sharing_as_advised_asks_for_none_of_the_sharing_fields(world):
-    case = facts(**SEEK_CONSENT, reasons_consent_not_sought=[])
+    case = facts(**exchange.HOUSING_EARLY_HELP, reasons_consent_not_sought=[])
     submitted = complete_input(world, case, Decision.DO_NOT_SHARE, secure_method=None, family_told=None)
     record = world.services.decisions.record(world.actor("practitioner_a"), submitted)
     assert record.follows_advice

@@ -116,14 +116,8 @@ def test_items_queued_while_a_batch_is_written_go_together_in_the_next_one():
     store = Store()
     held = HeldFirstWrite()
     group = GroupCommit(store.begin, held)
-    first = held.submit_first(group)
-    others = [threading.Thread(target=group.submit, args=(f"next-{i}",)) for i in range(5)]
-    for thread in others:
-        thread.start()
-    wait_until(lambda: group.queued == 5)
-    held.release.set()
-    for thread in [first, *others]:
-        thread.join(10)
+    outcomes = batched_behind_a_held_one(group, held, [f"next-{i}" for i in range(5)])
+    assert not [outcome for outcome in outcomes.values() if isinstance(outcome, Exception)]
     assert store.batches[0] == ["first"]
     assert sorted(store.batches[1]) == [f"next-{i}" for i in range(5)]
     assert store.transactions == 2
@@ -173,14 +167,8 @@ def test_batches_are_capped():
     store = Store()
     held = HeldFirstWrite()
     group = GroupCommit(store.begin, held, max_batch=3)
-    first = held.submit_first(group)
-    threads = [threading.Thread(target=group.submit, args=(f"next-{i}",)) for i in range(7)]
-    for thread in threads:
-        thread.start()
-    wait_until(lambda: group.queued == 7)
-    held.release.set()
-    for thread in [first, *threads]:
-        thread.join(10)
+    outcomes = batched_behind_a_held_one(group, held, [f"next-{i}" for i in range(7)])
+    assert not [outcome for outcome in outcomes.values() if isinstance(outcome, Exception)]
     assert [len(batch) for batch in store.batches] == [1, 3, 3, 1]
 
 
